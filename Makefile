@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= cc
+ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' | sed 's/aarch64/arm64/' \
+			 | sed 's/ppc64le/powerpc/' | sed 's/mips.*/mips/' \
+			 | sed 's/riscv64/riscv/' | sed 's/loongarch64/loongarch/')
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+VERSION := 0.1.0
+
+WERROR ?= -Werror
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE -DTCPWT_VERSION=\"$(VERSION)\"
+INCLUDES := -I$(OUTPUT) -Ibpf -Isrc
+LIBS := -lbpf -lelf -lz -ljansson -lmnl
+BPF_CFLAGS := -g -O2 -Wall $(WERROR) -target bpf -D__TARGET_ARCH_$(ARCH) \
+	      -I$(dir $(VMLINUX)) -Ibpf
+
+# Everything but main.c, so unit tests link the same objects.
+CORE_SRCS := cli hist table tracker agg owner sockdiag report
+CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
+TEST_SRCS := $(wildcard tests/unit/*.c)
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean test unit bench deps
+all: tcpwaittrace $(OUTPUT)/tcpwl
+
+deps:
+	$(Q)tools/install-deps.sh
+
+$(OUTPUT):
+	$(call msg,MKDIR,$@)
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/tcpwaittrace.bpf.o: bpf/tcpwaittrace.bpf.c bpf/tcpwaittrace.h $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(OUTPUT)/tcpwaittrace.skel.h: $(OUTPUT)/tcpwaittrace.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tcpwaittrace_bpf > $@
+
+# Only the loader includes the skeleton.
+$(OUTPUT)/loader.o: src/loader.c $(OUTPUT)/tcpwaittrace.skel.h
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) bpf/tcpwaittrace.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+tcpwaittrace: $(OUTPUT)/main.o $(OUTPUT)/loader.o $(CORE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
+
+$(OUTPUT)/tcpwl: tools/tcpwl.c | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -pthread $< -o $@
+
+$(OUTPUT)/unit-tests: $(TEST_SRCS) $(CORE_OBJS) tests/unit/check.h
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(TEST_SRCS) $(CORE_OBJS) $(LIBS) -o $@
+
+unit: $(OUTPUT)/unit-tests
+	$(Q)$(OUTPUT)/unit-tests
+
+test: all $(OUTPUT)/unit-tests
+	$(Q)tests/run.sh
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) tcpwaittrace
+
+.DELETE_ON_ERROR:
+.SECONDARY:

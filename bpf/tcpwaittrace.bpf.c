@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel side of tcpwaittrace: reports the moments TCP sockets enter and
+ * leave CLOSE_WAIT and TIME_WAIT, and who owned them, through a ring buffer.
+ *
+ * CLOSE_WAIT is seen on sock:inet_sock_set_state. TIME_WAIT is not: the full
+ * socket is replaced by a struct inet_timewait_sock whose life is only
+ * visible through its timer (function == tw_timer_handler) on the timer
+ * tracepoints. Each hook exists twice, as tp_btf (preferred: typed, direct
+ * loads) and as a classic tracepoint (fallback); userspace loads one set.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "tcpwaittrace.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define PF_KTHREAD 0x00200000
+#define TW_LEN_SECS 60 /* TCP_TIMEWAIT_LEN, not tunable */
+
+const volatile __u8 targ_family = 0;
+const volatile bool filter_ports = false;
+const volatile bool filter_pids = false;
+/* Wake the reader only once this much is queued; 0 wakes per event. */
+const volatile __u64 wakeup_bytes = 0;
+
+extern int CONFIG_HZ __kconfig __weak;
+extern const void tw_timer_handler __ksym;
+
+/* Work the kernel side could not do; read and reported by userspace. */
+__u64 lost_events = 0; /* ring buffer full */
+__u64 untracked_sockets = 0; /* closers map full */
+__u64 tw_unmatched = 0; /* timewait born without its full socket's close */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+/* struct sock * of a socket that closed first -> the task that closed it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct tcpwt_owner);
+} closers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcpwt_cpu_state);
+} cpu_state SEC(".maps");
+
+static __always_inline bool port_match(__u16 lport, __u16 rport)
+{
+	if (!filter_ports)
+		return true;
+	return bpf_map_lookup_elem(&ports, &lport) ||
+	       bpf_map_lookup_elem(&ports, &rport);
+}
+
+/*
+ * Most transitions run in softirq, where current has nothing to do with the
+ * socket. A task that owns the socket lock is in a syscall on the socket
+ * (close, shutdown, listen, or the backlog processed when it releases the
+ * lock): it holds the socket, so it is an owner. Softirq only touches
+ * sockets nobody owns; kernel threads are nobody's process.
+ */
+static __always_inline bool current_owner(const struct sock *sk, __u32 *tgid,
+					  char *comm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!BPF_CORE_READ(sk, sk_lock.owned) || (task->flags & PF_KTHREAD))
+		return false;
+	*tgid = bpf_get_current_pid_tgid() >> 32;
+	/* The process's name, not the thread's. */
+	bpf_probe_read_kernel_str(comm, TCPWT_COMM_LEN, BPF_CORE_READ(task, group_leader, comm));
+	return true;
+}
+
+static __always_inline struct tcpwt_event *reserve(__u8 type)
+{
+	struct tcpwt_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+static __always_inline void submit(struct tcpwt_event *e)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (!wakeup_bytes ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+static __always_inline __u32 sk_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline __u64 sk_ino(const struct sock *sk)
+{
+	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+
+	if (!sock)
+		return 0;
+	/* struct socket is the first member of struct socket_alloc. */
+	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
+}
+
+/*
+ * Where the addresses come from: the socket itself (tp_btf, direct loads) or
+ * the classic tracepoint's record.
+ */
+struct sk_src {
+	const struct sock *sk;
+	const struct trace_event_raw_inet_sock_set_state *tp;
+	__u16 family;
+	__u16 lport;
+	__u16 rport;
+};
+
+static __always_inline void fill_addrs(struct tcpwt_event *e,
+				       const struct sk_src *src, bool btf)
+{
+	const struct sock *sk = src->sk;
+
+	e->family = src->family;
+	e->lport = src->lport;
+	e->rport = src->rport;
+	if (btf) {
+		if (src->family == AF_INET) {
+			__builtin_memcpy(e->laddr, &sk->__sk_common.skc_rcv_saddr, 4);
+			__builtin_memcpy(e->raddr, &sk->__sk_common.skc_daddr, 4);
+		} else {
+			__builtin_memcpy(e->laddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+			__builtin_memcpy(e->raddr, &sk->__sk_common.skc_v6_daddr, 16);
+		}
+		e->netns = sk->__sk_common.skc_net.net->ns.inum;
+	} else {
+		/* Copied, not loaded: ctx loads need constant offsets. */
+		if (src->family == AF_INET) {
+			bpf_probe_read_kernel(e->laddr, 4, src->tp->saddr);
+			bpf_probe_read_kernel(e->raddr, 4, src->tp->daddr);
+		} else {
+			bpf_probe_read_kernel(e->laddr, 16, src->tp->saddr_v6);
+			bpf_probe_read_kernel(e->raddr, 16, src->tp->daddr_v6);
+		}
+		e->netns = sk_netns(sk);
+	}
+}
+
+static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
+					    __u8 type, int newstate)
+{
+	struct tcpwt_event *e = reserve(type);
+
+	if (!e)
+		return;
+	e->id = (__u64)src->sk;
+	e->state = newstate;
+	e->ino = sk_ino(src->sk);
+	fill_addrs(e, src, btf);
+	if (current_owner(src->sk, &e->tgid, e->comm))
+		e->flags |= TCPWT_F_OWNER;
+	submit(e);
+}
+
+/* Remember who closed first: its timewait socket is born later, in softirq. */
+static __always_inline void record_closer(const struct sk_src *src)
+{
+	struct tcpwt_owner owner = {};
+	__u64 key = (__u64)src->sk;
+
+	if (!current_owner(src->sk, &owner.tgid, owner.comm))
+		return;
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &owner.tgid))
+		return;
+	if (!port_match(src->lport, src->rport))
+		return;
+	if (bpf_map_update_elem(&closers, &key, &owner, BPF_ANY))
+		__sync_fetch_and_add(&untracked_sockets, 1);
+}
+
+static __always_inline struct tcpwt_cpu_state *this_cpu_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_state, &zero);
+}
+
+/*
+ * tcp_time_wait() arms the new timewait socket's timer, then closes the full
+ * socket on the same CPU: join the two here to name the timewait's owner.
+ */
+static __always_inline void on_closed_after_fin(const struct sk_src *src, bool btf)
+{
+	struct tcpwt_cpu_state *cs = this_cpu_state();
+	__u64 key = (__u64)src->sk;
+	struct inet_timewait_sock *tw;
+	struct tcpwt_owner *owner;
+	struct tcpwt_event *e;
+	__u32 tw_ports;
+
+	owner = bpf_map_lookup_elem(&closers, &key);
+	if (!cs || !cs->born.tw)
+		goto out;
+	/* skc_portpair: the remote port (network order), then the local one. */
+	tw = (void *)cs->born.tw;
+	tw_ports = BPF_CORE_READ(tw, __tw_common.skc_portpair);
+	if (tw_ports != ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16))
+		goto out;
+	if (!owner && (filter_pids || !port_match(src->lport, src->rport)))
+		goto clear;
+	e = reserve(TCPWT_EV_TW_BORN);
+	if (!e)
+		goto clear;
+	e->id = cs->born.tw;
+	e->ts_ns = cs->born.ts_ns;
+	e->state = cs->born.substate;
+	fill_addrs(e, src, btf);
+	if (owner) {
+		e->tgid = owner->tgid;
+		__builtin_memcpy(e->comm, owner->comm, sizeof(e->comm));
+		e->flags |= TCPWT_F_OWNER;
+	}
+	submit(e);
+clear:
+	cs->born.tw = 0;
+out:
+	if (owner)
+		bpf_map_delete_elem(&closers, &key);
+}
+
+/* Cheap first test: the transitions the two states need, of all there are. */
+static __always_inline bool interesting(int oldstate, int newstate)
+{
+	switch (newstate) {
+	case TCPWT_CLOSE_WAIT:
+	case TCPWT_LISTEN:
+	case TCPWT_FIN_WAIT1:
+		return true;
+	case TCPWT_CLOSE:
+		return oldstate == TCPWT_FIN_WAIT1 || oldstate == TCPWT_FIN_WAIT2 ||
+		       oldstate == TCPWT_CLOSING || oldstate == TCPWT_CLOSE_WAIT;
+	default:
+		return oldstate == TCPWT_CLOSE_WAIT;
+	}
+}
+
+static __always_inline int on_set_state(const struct sk_src *src, bool btf,
+					int oldstate, int newstate)
+{
+	if (targ_family && src->family != targ_family)
+		return 0;
+	if (newstate == TCPWT_CLOSE_WAIT) {
+		if (port_match(src->lport, src->rport))
+			emit_sock_event(src, btf, TCPWT_EV_CW_ENTER, newstate);
+	} else if (oldstate == TCPWT_CLOSE_WAIT) {
+		if (port_match(src->lport, src->rport))
+			emit_sock_event(src, btf, TCPWT_EV_CW_EXIT, newstate);
+	} else if (newstate == TCPWT_LISTEN) {
+		emit_sock_event(src, btf, TCPWT_EV_LISTEN, newstate);
+	} else if (newstate == TCPWT_FIN_WAIT1) {
+		record_closer(src);
+	} else if (newstate == TCPWT_CLOSE &&
+		   (oldstate == TCPWT_FIN_WAIT1 || oldstate == TCPWT_FIN_WAIT2 ||
+		    oldstate == TCPWT_CLOSING)) {
+		on_closed_after_fin(src, btf);
+	}
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	struct sk_src src;
+
+	if (!interesting(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	src.sk = sk;
+	src.tp = NULL;
+	src.family = sk->__sk_common.skc_family;
+	/* Not skc_num: turning into timewait clears it before the CLOSE. */
+	src.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	src.rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	return on_set_state(&src, true, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct sk_src src;
+
+	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP)
+		return 0;
+	src.sk = ctx->skaddr;
+	src.tp = ctx;
+	src.family = ctx->family;
+	src.lport = ctx->sport;
+	src.rport = ctx->dport;
+	return on_set_state(&src, false, ctx->oldstate, ctx->newstate);
+}
+
+/* ---- timewait sockets, seen through their timer ---- */
+
+static __always_inline __u64 tw_of(const struct timer_list *timer)
+{
+	return (__u64)timer -
+	       bpf_core_field_offset(struct inet_timewait_sock, tw_timer);
+}
+
+/*
+ * When the timewait entered TIME_WAIT, from its timer: every entry into
+ * TIME_WAIT (re)arms it to TCP_TIMEWAIT_LEN, even a re-arm so small that the
+ * timer wheel keeps it in the same bucket and no tracepoint fires.
+ */
+static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns)
+{
+	struct inet_timewait_sock *t = (void *)tw;
+	__u64 expires, now_j;
+	__s64 since;
+
+	if (CONFIG_HZ <= 0)
+		return 0;
+	expires = BPF_CORE_READ(t, tw_timer.expires);
+	now_j = bpf_jiffies64();
+	since = (__s64)(now_j - expires) + (__s64)TW_LEN_SECS * CONFIG_HZ;
+	if (since < 0)
+		since = 0;
+	return now_ns - since * (1000000000ULL / CONFIG_HZ);
+}
+
+static __always_inline __u8 tw_substate(__u64 tw)
+{
+	return BPF_CORE_READ((struct inet_timewait_sock *)tw, tw_substate);
+}
+
+static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s)
+{
+	struct tcpwt_event *e = reserve(type);
+
+	if (!e)
+		return;
+	e->id = s->tw;
+	e->ts_ns = s->ts_ns;
+	e->state = s->substate;
+	e->entry_ns = s->entry_ns;
+	submit(e);
+}
+
+/* A cancel not followed on its CPU by an expiry or a re-arm was a kill. */
+static __always_inline void flush_cancel(struct tcpwt_cpu_state *cs)
+{
+	if (!cs->cancel.tw)
+		return;
+	emit_tw_end(TCPWT_EV_TW_KILL, &cs->cancel);
+	cs->cancel.tw = 0;
+}
+
+static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw)
+{
+	s->tw = tw;
+	s->ts_ns = bpf_ktime_get_ns();
+	s->substate = tw_substate(tw);
+	s->entry_ns = tw_entry_ns(tw, s->ts_ns);
+}
+
+static __always_inline int on_tw_start(__u64 tw)
+{
+	struct tcpwt_cpu_state *cs = this_cpu_state();
+	struct tcpwt_tw_slot s;
+
+	if (!cs)
+		return 0;
+	fill_slot(&s, tw);
+	if (cs->cancel.tw == tw) {
+		/* mod_timer(): cancel then start, on this CPU. */
+		cs->cancel.tw = 0;
+		emit_tw_end(TCPWT_EV_TW_REARM, &s);
+		return 0;
+	}
+	flush_cancel(cs);
+	if (cs->born.tw)
+		__sync_fetch_and_add(&tw_unmatched, 1);
+	cs->born = s;
+	return 0;
+}
+
+static __always_inline int on_tw_cancel(__u64 tw)
+{
+	struct tcpwt_cpu_state *cs = this_cpu_state();
+
+	if (!cs)
+		return 0;
+	if (cs->cancel.tw != tw)
+		flush_cancel(cs);
+	/* Read now: after a kill the timewait socket is freed. */
+	fill_slot(&cs->cancel, tw);
+	return 0;
+}
+
+static __always_inline int on_tw_expire(__u64 tw)
+{
+	struct tcpwt_cpu_state *cs = this_cpu_state();
+	struct tcpwt_tw_slot s;
+
+	if (!cs)
+		return 0;
+	if (cs->cancel.tw == tw)
+		cs->cancel.tw = 0;
+	else
+		flush_cancel(cs);
+	fill_slot(&s, tw);
+	emit_tw_end(TCPWT_EV_TW_EXPIRE, &s);
+	return 0;
+}
+
+static __always_inline bool is_tw_timer(const void *function)
+{
+	return function == &tw_timer_handler;
+}
+
+SEC("tp_btf/timer_start")
+int BPF_PROG(timer_start_btf, struct timer_list *timer)
+{
+	if (!is_tw_timer(timer->function))
+		return 0;
+	return on_tw_start(tw_of(timer));
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(timer_cancel_btf, struct timer_list *timer)
+{
+	if (!is_tw_timer(timer->function))
+		return 0;
+	return on_tw_cancel(tw_of(timer));
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(timer_expire_btf, struct timer_list *timer)
+{
+	if (!is_tw_timer(timer->function))
+		return 0;
+	return on_tw_expire(tw_of(timer));
+}
+
+SEC("tracepoint/timer/timer_start")
+int timer_start_tp(struct trace_event_raw_timer_start *ctx)
+{
+	if (!is_tw_timer(ctx->function))
+		return 0;
+	return on_tw_start(tw_of(ctx->timer));
+}
+
+SEC("tracepoint/timer/timer_cancel")
+int timer_cancel_tp(struct trace_event_raw_timer_class *ctx)
+{
+	struct timer_list *timer = ctx->timer;
+
+	if (!is_tw_timer(BPF_CORE_READ(timer, function)))
+		return 0;
+	return on_tw_cancel(tw_of(timer));
+}
+
+SEC("tracepoint/timer/timer_expire_entry")
+int timer_expire_tp(struct trace_event_raw_timer_expire_entry *ctx)
+{
+	if (!is_tw_timer(ctx->function))
+		return 0;
+	return on_tw_expire(tw_of(ctx->timer));
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The ABI shared by the BPF programs and the userspace loader. */
+#ifndef TCPWAITTRACE_H
+#define TCPWAITTRACE_H
+
+#define TCPWT_COMM_LEN 16
+
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+enum tcpwt_tcp_state {
+	TCPWT_ESTABLISHED = 1,
+	TCPWT_SYN_SENT = 2,
+	TCPWT_SYN_RECV = 3,
+	TCPWT_FIN_WAIT1 = 4,
+	TCPWT_FIN_WAIT2 = 5,
+	TCPWT_TIME_WAIT = 6,
+	TCPWT_CLOSE = 7,
+	TCPWT_CLOSE_WAIT = 8,
+	TCPWT_LAST_ACK = 9,
+	TCPWT_LISTEN = 10,
+	TCPWT_CLOSING = 11,
+};
+
+enum tcpwt_event_type {
+	/* A full socket entered CLOSE_WAIT (the peer's FIN arrived). */
+	TCPWT_EV_CW_ENTER = 1,
+	/* A full socket left CLOSE_WAIT; state holds where it went. */
+	TCPWT_EV_CW_EXIT = 2,
+	/*
+	 * A timewait socket was born (its timer was armed for the first time
+	 * and the full socket closed). tgid/comm name the task that closed
+	 * the full socket first, 0 when unknown. state is tw_substate:
+	 * FIN_WAIT2 means the peer's FIN is still to come.
+	 */
+	TCPWT_EV_TW_BORN = 3,
+	/* The timewait timer was re-armed (e.g. FIN_WAIT2 -> TIME_WAIT). */
+	TCPWT_EV_TW_REARM = 4,
+	/* The timewait timer expired: natural end after the full period. */
+	TCPWT_EV_TW_EXPIRE = 5,
+	/* The timewait timer was cancelled for good: killed early. */
+	TCPWT_EV_TW_KILL = 6,
+	/* A socket started listening: tells server sockets from clients. */
+	TCPWT_EV_LISTEN = 7,
+};
+
+/* Set in tcpwt_event.flags. */
+enum tcpwt_event_flags {
+	/* tgid/comm are the task that acted on the socket in process context. */
+	TCPWT_F_OWNER = 1,
+};
+
+/*
+ * One event. id is the kernel address of the struct sock (CW_*, LISTEN) or
+ * of the struct inet_timewait_sock (TW_*): an identity only while the
+ * object lives, since the allocator reuses addresses.
+ */
+struct tcpwt_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u64 id;
+	__u64 ino; /* socket inode, 0 when none (accept queue, timewait) */
+	/* TW_* events: when TIME_WAIT began by the timer's expiry, 0 if unknown */
+	__u64 entry_ns;
+	__u32 netns; /* network namespace inode number */
+	__u32 tgid;
+	__u8 type;
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 state;
+	__u8 flags;
+	__u16 lport; /* host byte order */
+	__u16 rport;
+	__u8 laddr[16]; /* IPv4 in the first 4 bytes */
+	__u8 raddr[16];
+	char comm[TCPWT_COMM_LEN];
+};
+
+/* A timewait timer event parked on one CPU until the next one tells what it was. */
+struct tcpwt_tw_slot {
+	__u64 tw;
+	__u64 ts_ns;
+	__u64 entry_ns;
+	__u8 substate;
+	__u8 pad[7];
+};
+
+/* Per-CPU bookkeeping of the timewait timer programs. */
+struct tcpwt_cpu_state {
+	/* Cancelled, not yet known whether expiring, re-armed or killed. */
+	struct tcpwt_tw_slot cancel;
+	/* Armed for the first time, waiting for its full socket's close. */
+	struct tcpwt_tw_slot born;
+};
+
+/* Owner of a full socket that closed first, kept until it becomes timewait. */
+struct tcpwt_owner {
+	__u32 tgid;
+	char comm[TCPWT_COMM_LEN];
+};
+
+#endif

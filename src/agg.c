@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "agg.h"
+#include "table.h"
+
+/* No I/O here: the report writers read the groups. */
+struct agg {
+	struct table *groups; /* hash of the key (probed on collision) -> group */
+};
+
+struct agg *agg__new(void)
+{
+	struct agg *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->groups = table__new(sizeof(struct group));
+	if (!a->groups) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void agg__free(struct agg *a)
+{
+	struct group *g;
+	size_t pos = 0;
+
+	if (!a)
+		return;
+	while ((g = table__next(a->groups, &pos, NULL)))
+		hist__free(&g->hist);
+	table__free(a->groups);
+	free(a);
+}
+
+static bool same_key(const struct group_key *a, const struct group_key *b)
+{
+	return a->state == b->state && a->role == b->role && a->port == b->port &&
+	       a->pid == b->pid && !strncmp(a->comm, b->comm, TCPWT_COMM_LEN);
+}
+
+uint64_t agg__group(struct agg *a, const struct group_key *key)
+{
+	struct group_key k = *key;
+	uint64_t id;
+
+	k.comm[TCPWT_COMM_LEN - 1] = '\0';
+	id = table__hash(&k, sizeof(k));
+	for (;; id = id + 1 ? id + 1 : 1) {
+		bool created;
+		struct group *g = table__get(a->groups, id, &created);
+
+		if (!g)
+			return 0;
+		if (created) {
+			g->key = k;
+			hist__init(&g->hist);
+			return id;
+		}
+		if (same_key(&g->key, &k))
+			return id;
+	}
+}
+
+struct group *agg__find(struct agg *a, uint64_t id)
+{
+	return table__find(a->groups, id);
+}
+
+int agg__complete(struct agg *a, uint64_t id, uint64_t ns, enum tw_end end)
+{
+	struct group *g = agg__find(a, id);
+
+	if (!g)
+		return -1;
+	if (end == TW_END_EXPIRED)
+		g->expired++;
+	else if (end == TW_END_KILLED)
+		g->killed++;
+	return hist__add(&g->hist, ns);
+}
+
+void agg__reset_open(struct agg *a)
+{
+	struct group *g;
+	size_t pos = 0;
+
+	while ((g = table__next(a->groups, &pos, NULL))) {
+		g->open = 0;
+		g->open_seeded = 0;
+		g->oldest_open_ns = 0;
+		g->oldest_is_lower_bound = false;
+	}
+}
+
+void agg__add_open(struct agg *a, uint64_t id, uint64_t age_ns, bool seeded,
+		   bool lower_bound)
+{
+	struct group *g = agg__find(a, id);
+
+	if (!g)
+		return;
+	g->open++;
+	if (seeded)
+		g->open_seeded++;
+	if (age_ns >= g->oldest_open_ns) {
+		g->oldest_open_ns = age_ns;
+		g->oldest_is_lower_bound = lower_bound;
+	}
+}
+
+static uint64_t weight(const struct group *g)
+{
+	return g->hist.count + g->open;
+}
+
+static int cmp_groups(const void *pa, const void *pb)
+{
+	const struct group *a = *(const struct group **)pa;
+	const struct group *b = *(const struct group **)pb;
+
+	if (a->key.state != b->key.state)
+		return a->key.state == TCPWT_CLOSE_WAIT ? -1 : 1;
+	if (weight(a) != weight(b))
+		return weight(a) > weight(b) ? -1 : 1;
+	if (a->key.port != b->key.port)
+		return a->key.port < b->key.port ? -1 : 1;
+	return a->key.pid < b->key.pid ? -1 : a->key.pid > b->key.pid;
+}
+
+size_t agg__sorted(struct agg *a, struct group ***out)
+{
+	size_t n = 0, pos = 0;
+	struct group **v, *g;
+
+	v = calloc(table__len(a->groups) + 1, sizeof(*v));
+	if (!v) {
+		*out = NULL;
+		return 0;
+	}
+	while ((g = table__next(a->groups, &pos, NULL)))
+		if (weight(g))
+			v[n++] = g;
+	qsort(v, n, sizeof(*v), cmp_groups);
+	*out = v;
+	return n;
+}
+
+size_t agg__len(const struct agg *a)
+{
+	return table__len(a->groups);
+}

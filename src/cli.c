@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "cli.h"
+
+#ifndef TCPWT_VERSION
+#define TCPWT_VERSION "dev"
+#endif
+
+#define DEFAULT_RINGBUF_BYTES (8u << 20)
+#define DEFAULT_CLOSERS 65536
+#define DEFAULT_TOP 10
+
+enum {
+	OPT_BTF = 0x100,
+	OPT_TOP,
+	OPT_RINGBUF,
+	OPT_CLOSERS,
+};
+
+static const char doc[] =
+	"Measure how long TCP sockets spend in CLOSE_WAIT and TIME_WAIT, per "
+	"service port and owning process.\n"
+	"\n"
+	"USAGE: tcpwaittrace [OPTION...] [INTERVAL [COUNT]]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    tcpwaittrace              # trace until Ctrl-C, then report\n"
+	"    tcpwaittrace -d 30        # trace for 30 seconds\n"
+	"    tcpwaittrace 10           # report every 10 seconds\n"
+	"    tcpwaittrace 5 3          # 3 reports, 5 seconds apart\n"
+	"    tcpwaittrace -p 1234      # only sockets owned by PID 1234\n"
+	"    tcpwaittrace -P 8080 -P 443   # only these service ports\n"
+	"    tcpwaittrace -6 -o json   # IPv6 only, JSON output\n"
+	"\n"
+	"CLOSE_WAIT: the peer closed and this process has not called close() "
+	"(a leak if it lasts). TIME_WAIT: this side closed first and the port "
+	"stays held for 60 s.";
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Only sockets owned by this process (repeatable)", 0 },
+	{ "port", 'P', "PORT", 0, "Only this service port (repeatable)", 0 },
+	{ "ipv4", '4', NULL, 0, "IPv4 only", 0 },
+	{ "ipv6", '6', NULL, 0, "IPv6 only", 0 },
+	{ "duration", 'd', "SECS", 0, "Stop after SECS seconds, then report", 0 },
+	{ "output", 'o', "FORMAT", 0, "text (default) or json", 0 },
+	{ "top", OPT_TOP, "N", 0, "List the N oldest open sockets per state (default 10)", 0 },
+	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of two (default 8 MiB)", 0 },
+	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets awaiting TIME_WAIT tracked at once (default 65536)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
+	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
+	{ "help", 'h', NULL, 0, "Show this help", 0 },
+	{},
+};
+
+int cli__parse_uint(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int bad_value(const char *what, const char *arg, unsigned long min,
+		     unsigned long max)
+{
+	fprintf(stderr, "tcpwaittrace: invalid %s '%s': expected a number from %lu to %lu\n",
+		what, arg, min, max);
+	return EXIT_BAD_INPUT;
+}
+
+static int parse_number(const char *what, const char *arg, unsigned long min,
+			unsigned long max, unsigned long *out)
+{
+	if (cli__parse_uint(arg, min, max, out))
+		return bad_value(what, arg, min, max);
+	return 0;
+}
+
+static int add_pid(struct config *cfg, const char *arg)
+{
+	unsigned long pid;
+	int err = parse_number("PID", arg, 1, 4194304, &pid);
+
+	if (err)
+		return err;
+	if (kill((pid_t)pid, 0) && errno == ESRCH) {
+		fprintf(stderr, "tcpwaittrace: no process with PID %lu\n", pid);
+		return EXIT_BAD_INPUT;
+	}
+	if (cfg->npids == CLI_MAX_PIDS) {
+		fprintf(stderr, "tcpwaittrace: at most %d PIDs can be followed\n", CLI_MAX_PIDS);
+		return EXIT_BAD_INPUT;
+	}
+	cfg->pids[cfg->npids++] = pid;
+	return 0;
+}
+
+static int add_port(struct config *cfg, const char *arg)
+{
+	unsigned long port;
+	int err = parse_number("port", arg, 1, 65535, &port);
+
+	if (err)
+		return err;
+	if (cfg->nports == CLI_MAX_PORTS) {
+		fprintf(stderr, "tcpwaittrace: at most %d ports can be followed\n", CLI_MAX_PORTS);
+		return EXIT_BAD_INPUT;
+	}
+	cfg->ports[cfg->nports++] = port;
+	return 0;
+}
+
+static int set_family(struct config *cfg, int family)
+{
+	if (cfg->family && cfg->family != family) {
+		fprintf(stderr, "tcpwaittrace: -4 and -6 exclude each other\n");
+		return EXIT_BAD_INPUT;
+	}
+	cfg->family = family;
+	return 0;
+}
+
+static int parse_positional(struct config *cfg, struct argp_state *state, const char *arg)
+{
+	unsigned long v;
+	int err;
+
+	if (state->arg_num == 0) {
+		err = parse_number("interval", arg, 1, 86400, &v);
+		cfg->interval = v;
+	} else if (state->arg_num == 1) {
+		err = parse_number("count", arg, 1, 1000000, &v);
+		cfg->count = v;
+	} else {
+		fprintf(stderr, "tcpwaittrace: unexpected argument '%s'\n", arg);
+		err = EXIT_BAD_INPUT;
+	}
+	return err;
+}
+
+static int parse_size(struct config *cfg, int key, const char *arg)
+{
+	unsigned long v;
+	int err;
+
+	if (key == OPT_RINGBUF) {
+		err = parse_number("ring buffer size", arg, 4096, 1ul << 30, &v);
+		if (!err && (v & (v - 1))) {
+			fprintf(stderr, "tcpwaittrace: invalid ring buffer size '%s': must be a power of two\n", arg);
+			err = EXIT_BAD_INPUT;
+		}
+		cfg->ringbuf_bytes = v;
+	} else {
+		err = parse_number("max closers", arg, 1, 1ul << 24, &v);
+		cfg->closers_max = v;
+	}
+	return err;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct config *cfg = state->input;
+	unsigned long v;
+	int err = 0;
+
+	switch (key) {
+	case 'p':
+		return add_pid(cfg, arg);
+	case 'P':
+		return add_port(cfg, arg);
+	case '4':
+		return set_family(cfg, AF_INET);
+	case '6':
+		return set_family(cfg, AF_INET6);
+	case 'd':
+		err = parse_number("duration", arg, 1, 31536000, &v);
+		cfg->duration = v;
+		return err;
+	case 'o':
+		if (!strcmp(arg, "text"))
+			cfg->output = OUTPUT_TEXT;
+		else if (!strcmp(arg, "json"))
+			cfg->output = OUTPUT_JSON;
+		else {
+			fprintf(stderr, "tcpwaittrace: invalid output format '%s': expected text or json\n", arg);
+			return EXIT_BAD_INPUT;
+		}
+		return 0;
+	case OPT_TOP:
+		err = parse_number("top", arg, 0, 100000, &v);
+		cfg->top = v;
+		return err;
+	case OPT_BTF:
+		cfg->btf_path = arg;
+		return 0;
+	case OPT_RINGBUF:
+	case OPT_CLOSERS:
+		return parse_size(cfg, key, arg);
+	case 'v':
+		cfg->verbose = true;
+		return 0;
+	case 'V':
+		printf("tcpwaittrace %s\n", TCPWT_VERSION);
+		cfg->exit_now = true;
+		return 0;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		cfg->exit_now = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		return parse_positional(cfg, state, arg);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
+int cli__parse(int argc, char **argv, struct config *cfg)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_opt,
+		.doc = doc,
+	};
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->top = DEFAULT_TOP;
+	cfg->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
+	cfg->closers_max = DEFAULT_CLOSERS;
+	cfg->btf_path = "/sys/kernel/btf/vmlinux";
+	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, cfg);
+	if (err == EXIT_BAD_INPUT)
+		return err;
+	/* argp printed its own one-line error (unknown option, missing value). */
+	return err ? EXIT_BAD_INPUT : 0;
+}
+
+bool cli__pid_followed(const struct config *cfg, uint32_t pid)
+{
+	if (!cfg->npids)
+		return true;
+	for (int i = 0; i < cfg->npids; i++)
+		if (cfg->pids[i] == pid)
+			return true;
+	return false;
+}
+
+bool cli__port_followed(const struct config *cfg, uint16_t port)
+{
+	if (!cfg->nports)
+		return true;
+	for (int i = 0; i < cfg->nports; i++)
+		if (cfg->ports[i] == port)
+			return true;
+	return false;
+}

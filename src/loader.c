@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "tcpwaittrace.skel.h"
+
+struct loader {
+	struct tcpwaittrace_bpf *skel;
+	struct ring_buffer *rb;
+	bool classic;
+};
+
+static bool verbose;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	if (!verbose)
+		return 0; /* our own one-line errors say what went wrong */
+	return vfprintf(stderr, fmt, args);
+}
+
+static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
+{
+	bpf_program__set_autoload(s->progs.set_state_btf, !classic);
+	bpf_program__set_autoload(s->progs.timer_start_btf, !classic);
+	bpf_program__set_autoload(s->progs.timer_cancel_btf, !classic);
+	bpf_program__set_autoload(s->progs.timer_expire_btf, !classic);
+	bpf_program__set_autoload(s->progs.set_state_tp, classic);
+	bpf_program__set_autoload(s->progs.timer_start_tp, classic);
+	bpf_program__set_autoload(s->progs.timer_cancel_tp, classic);
+	bpf_program__set_autoload(s->progs.timer_expire_tp, classic);
+}
+
+static int fill_filters(struct tcpwaittrace_bpf *s, const struct config *cfg)
+{
+	__u8 one = 1;
+	int err;
+
+	for (int i = 0; i < cfg->nports; i++) {
+		__u16 port = cfg->ports[i];
+
+		err = bpf_map__update_elem(s->maps.ports, &port, sizeof(port), &one,
+					   sizeof(one), BPF_ANY);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < cfg->npids; i++) {
+		__u32 pid = cfg->pids[i];
+
+		err = bpf_map__update_elem(s->maps.pids, &pid, sizeof(pid), &one,
+					   sizeof(one), BPF_ANY);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Classic tracepoints are found through tracefs. */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (stat("/sys/kernel/tracing/events", &st) == 0 ||
+	    stat("/sys/kernel/debug/tracing/events", &st) == 0)
+		return;
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
+static int try_start(struct loader *l, const struct config *cfg, bool classic,
+		     const char **stage)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
+	struct tcpwaittrace_bpf *s;
+	int err;
+
+	*stage = "open BPF object";
+	s = tcpwaittrace_bpf__open_opts(&opts);
+	if (!s)
+		return -errno;
+	l->skel = s;
+	l->classic = classic;
+	set_programs(s, classic);
+	s->rodata->targ_family = cfg->family;
+	s->rodata->filter_ports = cfg->nports > 0;
+	s->rodata->filter_pids = cfg->npids > 0;
+	/* Wake the reader per batch, not per event: the wakeup is the cost. */
+	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
+	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);
+	bpf_map__set_max_entries(s->maps.closers, cfg->closers_max);
+	*stage = "load BPF programs";
+	err = tcpwaittrace_bpf__load(s);
+	if (err)
+		return err;
+	*stage = "set filters";
+	err = fill_filters(s, cfg);
+	if (err)
+		return err;
+	if (classic)
+		ensure_tracefs();
+	*stage = classic ? "attach tracepoints" : "attach tp_btf tracepoints";
+	return tcpwaittrace_bpf__attach(s);
+}
+
+static void stop(struct loader *l)
+{
+	ring_buffer__free(l->rb);
+	l->rb = NULL;
+	tcpwaittrace_bpf__destroy(l->skel);
+	l->skel = NULL;
+}
+
+int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
+		  struct loader **out)
+{
+	struct loader *l = calloc(1, sizeof(*l));
+	const char *stage;
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	verbose = cfg->verbose;
+	libbpf_set_print(print_fn);
+	err = try_start(l, cfg, false, &stage);
+	if (err) {
+		int btf_err = err;
+		const char *btf_stage = stage;
+
+		stop(l);
+		err = try_start(l, cfg, true, &stage);
+		if (err) {
+			fprintf(stderr, "tcpwaittrace: failed to %s: %s (classic tracepoints: %s: %s); "
+				"run as root on a kernel with BTF, -v shows libbpf's log\n",
+				btf_stage, strerror(-btf_err), stage, strerror(-err));
+			stop(l);
+			free(l);
+			return err;
+		}
+	}
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
+	if (!l->rb) {
+		err = -errno;
+		fprintf(stderr, "tcpwaittrace: failed to open the ring buffer: %s\n", strerror(-err));
+		loader__free(l);
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+int loader__poll(struct loader *l, int timeout_ms)
+{
+	int err = ring_buffer__poll(l->rb, timeout_ms);
+
+	if (err < 0 && err != -EINTR)
+		return err;
+	/* Events submitted without a wakeup are only read by draining. */
+	return loader__drain(l);
+}
+
+int loader__drain(struct loader *l)
+{
+	int err = ring_buffer__consume(l->rb);
+
+	return err < 0 && err != -EINTR ? err : 0;
+}
+
+static uint64_t prog_misses(struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_program__fd(p);
+
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+void loader__counters(struct loader *l, struct loader_counters *c)
+{
+	struct tcpwaittrace_bpf *s = l->skel;
+	struct bpf_program *p;
+
+	memset(c, 0, sizeof(*c));
+	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
+	c->untracked_sockets = __atomic_load_n(&s->bss->untracked_sockets, __ATOMIC_RELAXED);
+	c->tw_unmatched = __atomic_load_n(&s->bss->tw_unmatched, __ATOMIC_RELAXED);
+	bpf_object__for_each_program(p, s->obj)
+		if (bpf_program__autoload(p))
+			c->recursion_misses += prog_misses(p);
+}
+
+int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max)
+{
+	int ncpu = libbpf_num_possible_cpus(), n = 0;
+	struct tcpwt_cpu_state *vals;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (bpf_map__lookup_elem(l->skel->maps.cpu_state, &zero, sizeof(zero), vals,
+				 ncpu * sizeof(*vals), 0) == 0) {
+		for (int i = 0; i < ncpu && n < max; i++)
+			if (vals[i].cancel.tw)
+				out[n++] = vals[i].cancel;
+	}
+	free(vals);
+	return n;
+}
+
+const char *loader__mode(const struct loader *l)
+{
+	return l->classic ? "tracepoint" : "tp_btf";
+}
+
+void loader__free(struct loader *l)
+{
+	if (!l)
+		return;
+	stop(l);
+	free(l);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef TCPWT_LOADER_H
+#define TCPWT_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "tcpwaittrace.h"
+#include "cli.h"
+
+/* Owns the BPF skeleton: the only module that knows about it. */
+struct loader;
+
+typedef int (*loader_event_fn)(void *ctx, void *data, size_t len);
+
+struct loader_counters {
+	uint64_t ringbuf_full;
+	uint64_t recursion_misses; /* summed over the attached programs */
+	uint64_t untracked_sockets;
+	uint64_t tw_unmatched;
+};
+
+/*
+ * Opens, configures, loads and attaches, preferring tp_btf and falling back
+ * to classic tracepoints. On failure prints one line saying what to do and
+ * returns a negative errno.
+ */
+int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
+		  struct loader **out);
+/* Waits up to timeout_ms for a wakeup, then drains the ring buffer. */
+int loader__poll(struct loader *l, int timeout_ms);
+int loader__drain(struct loader *l);
+void loader__counters(struct loader *l, struct loader_counters *c);
+/* Timewait cancels parked on each CPU; returns how many were written. */
+int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max);
+const char *loader__mode(const struct loader *l);
+void loader__free(struct loader *l);
+
+#endif

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tcpwaittrace: how long TCP sockets spend in CLOSE_WAIT and TIME_WAIT, per
+ * service port and owning process.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "agg.h"
+#include "cli.h"
+#include "loader.h"
+#include "owner.h"
+#include "report.h"
+#include "sockdiag.h"
+#include "tracker.h"
+
+#define POLL_MS 100
+#define MAX_CPUS 1024
+
+static volatile sig_atomic_t exiting;
+
+struct run {
+	struct config cfg;
+	struct agg *agg;
+	struct owners *owners;
+	struct tracker *tracker;
+	struct loader *loader;
+	uint64_t start_ns;
+	time_t wall_start;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	/* The clock of bpf_ktime_get_ns(). */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void on_signal(int sig)
+{
+	/* A second Ctrl-C ends at once. */
+	if (exiting)
+		signal(sig, SIG_DFL);
+	exiting = 1;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* A closed stdout shows as EPIPE on write, then a quiet exit. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static int check_environment(const struct config *cfg)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "tcpwaittrace: must run as root (BPF tracing needs CAP_BPF and CAP_PERFMON); try sudo\n");
+		return EXIT_ENV;
+	}
+	if (access(cfg->btf_path, R_OK)) {
+		fprintf(stderr, "tcpwaittrace: no kernel BTF at %s: %s; use a kernel built with CONFIG_DEBUG_INFO_BTF=y or pass --btf FILE\n",
+			cfg->btf_path, strerror(errno));
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	return tracker__on_data(ctx, data, len);
+}
+
+static int on_listener(const struct sd_sock *s, void *arg)
+{
+	tracker__add_listener(arg, s->netns, s->lport, s->ino);
+	return 0;
+}
+
+/* Resolve the kills parked on CPUs that have seen no timewait timer since. */
+static void collect_parked(struct run *r, uint64_t now)
+{
+	static struct tcpwt_tw_slot slots[MAX_CPUS];
+	int n = loader__parked_cancels(r->loader, slots, MAX_CPUS);
+
+	for (int i = 0; i < n; i++)
+		tracker__on_parked_cancel(r->tracker, &slots[i], now);
+}
+
+static int print_report(struct run *r)
+{
+	size_t top = r->cfg.top, n_cw, n_tw;
+	struct open_sock *oldest = calloc(2 * top + 1, sizeof(*oldest));
+	struct loader_counters c;
+	struct report rep = { .cfg = &r->cfg, .wall_start = r->wall_start };
+	uint64_t now;
+	int err;
+
+	if (!oldest)
+		return -ENOMEM;
+	loader__drain(r->loader);
+	now = now_ns();
+	collect_parked(r, now);
+	tracker__snapshot(r->tracker, now, oldest, top, &n_cw, &n_tw);
+	loader__counters(r->loader, &c);
+	rep.elapsed_s = (now - r->start_ns) / 1e9;
+	rep.wall_end = time(NULL);
+	rep.ngroups = agg__sorted(r->agg, &rep.groups);
+	rep.oldest_cw = oldest;
+	rep.n_cw = n_cw;
+	rep.oldest_tw = oldest + top;
+	rep.n_tw = n_tw;
+	rep.ringbuf_full = c.ringbuf_full;
+	rep.recursion_misses = c.recursion_misses;
+	rep.untracked_sockets = c.untracked_sockets;
+	rep.stats = tracker__stats(r->tracker);
+	if (r->cfg.output == OUTPUT_JSON)
+		err = report__json_line(stdout, &rep);
+	else
+		report__text(stdout, &rep);
+	err = ferror(stdout) ? -EPIPE : 0;
+	free(rep.groups);
+	free(oldest);
+	return err;
+}
+
+static int trace(struct run *r)
+{
+	uint64_t next_report = 0, deadline = 0;
+	unsigned int reports = 0;
+	int err;
+
+	if (r->cfg.interval)
+		next_report = r->start_ns + r->cfg.interval * 1000000000ULL;
+	if (r->cfg.duration)
+		deadline = r->start_ns + r->cfg.duration * 1000000000ULL;
+	while (!exiting) {
+		uint64_t now;
+
+		err = loader__poll(r->loader, POLL_MS);
+		if (err) {
+			fprintf(stderr, "tcpwaittrace: reading events failed: %s\n", strerror(-err));
+			return err;
+		}
+		now = now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (next_report && now >= next_report) {
+			if (print_report(r))
+				return 0; /* stdout closed: nobody to report to */
+			reports++;
+			if (r->cfg.count && reports >= r->cfg.count)
+				return 0;
+			next_report += r->cfg.interval * 1000000000ULL;
+		}
+	}
+	/* A closed stdout (EPIPE) is a quiet end, not an error. */
+	print_report(r);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = {};
+	int err;
+
+	err = cli__parse(argc, argv, &r.cfg);
+	if (err || r.cfg.exit_now)
+		return err;
+	err = check_environment(&r.cfg);
+	if (err)
+		return err;
+	setup_signals();
+	r.agg = agg__new();
+	r.owners = owners__new("/proc", r.cfg.pids, r.cfg.npids);
+	r.tracker = r.agg && r.owners ? tracker__new(&r.cfg, r.agg, r.owners) : NULL;
+	if (!r.tracker) {
+		fprintf(stderr, "tcpwaittrace: out of memory\n");
+		err = EXIT_ENV;
+		goto cleanup;
+	}
+	if (loader__start(&r.cfg, on_event, r.tracker, &r.loader)) {
+		err = EXIT_ENV;
+		goto cleanup;
+	}
+	r.start_ns = now_ns();
+	r.wall_start = time(NULL);
+	/* After attaching, so that no listener falls in a gap. */
+	sockdiag__dump(0, SD_STATE(TCPWT_LISTEN), 0, on_listener, r.tracker);
+	if (r.cfg.verbose)
+		fprintf(stderr, "tcpwaittrace: tracing with %s programs\n", loader__mode(r.loader));
+	err = trace(&r) ? EXIT_ENV : 0;
+cleanup:
+	loader__free(r.loader);
+	tracker__free(r.tracker);
+	owners__free(r.owners);
+	agg__free(r.agg);
+	return err;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "report.h"
+
+#define NS_PER_US 1000ULL
+#define NS_PER_MS 1000000ULL
+#define NS_PER_S 1000000000ULL
+
+void report__fmt_duration(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < NS_PER_MS)
+		snprintf(buf, len, "%lluus", (unsigned long long)(ns / NS_PER_US));
+	else if (ns < 10 * NS_PER_S)
+		snprintf(buf, len, "%.1fms", (double)ns / NS_PER_MS);
+	else if (ns < 600 * NS_PER_S)
+		snprintf(buf, len, "%.2fs", (double)ns / NS_PER_S);
+	else
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)(ns / NS_PER_S / 60),
+			 (unsigned long long)(ns / NS_PER_S % 60));
+}
+
+void report__sanitize(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && src[i]; i++) {
+		unsigned char c = src[i];
+
+		dst[i] = c < 0x20 || c >= 0x7f ? '?' : c;
+	}
+	dst[i] = '\0';
+}
+
+static const char *state_name(uint8_t state)
+{
+	return state == TCPWT_CLOSE_WAIT ? "CLOSE_WAIT" : "TIME_WAIT";
+}
+
+static const char *role_name(uint8_t role)
+{
+	return role == ROLE_SERVER ? "server" : "client";
+}
+
+static void owner_name(char *buf, size_t len, uint32_t pid, const char *comm)
+{
+	char safe[TCPWT_COMM_LEN];
+
+	if (!pid) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	report__sanitize(safe, comm, sizeof(safe));
+	snprintf(buf, len, "%s", safe);
+}
+
+static void fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t *addr,
+		     uint16_t port)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	inet_ntop(family, addr, ip, sizeof(ip));
+	if (family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
+}
+
+static void print_group_table(FILE *out, const struct report *r, uint8_t state)
+{
+	char name[32], oldest[16], q[6][24];
+	bool header = false;
+
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct group *g = r->groups[i];
+		const struct hist *h = &g->hist;
+
+		if (g->key.state != state)
+			continue;
+		if (!header) {
+			fprintf(out, "%-7s %-15s %5s %-6s %6s %5s %8s %8s %8s %8s %8s",
+				"PID", "COMM", "PORT", "ROLE", "DONE", "OPEN", "OLDEST",
+				"MIN", "P50", "P99", "MAX");
+			fprintf(out, state == TCPWT_TIME_WAIT ? " %7s %6s\n" : "\n",
+				"EXPIRED", "KILLED");
+			header = true;
+		}
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
+		report__fmt_duration(oldest, sizeof(oldest), g->oldest_open_ns);
+		report__fmt_duration(q[0], sizeof(q[0]), h->min_ns);
+		report__fmt_duration(q[1], sizeof(q[1]), hist__percentile(h, 0.5));
+		report__fmt_duration(q[2], sizeof(q[2]), hist__percentile(h, 0.99));
+		report__fmt_duration(q[3], sizeof(q[3]), h->max_ns);
+		if (g->oldest_is_lower_bound)
+			snprintf(q[4], sizeof(q[4]), ">=%s", oldest);
+		else
+			snprintf(q[4], sizeof(q[4]), "%s", g->open ? oldest : "-");
+		fprintf(out, "%-7u %-15s %5u %-6s %6llu %5llu %8s %8s %8s %8s %8s",
+			g->key.pid, name, g->key.port, role_name(g->key.role),
+			(unsigned long long)h->count, (unsigned long long)g->open, q[4],
+			h->count ? q[0] : "-", h->count ? q[1] : "-",
+			h->count ? q[2] : "-", h->count ? q[3] : "-");
+		if (state == TCPWT_TIME_WAIT)
+			fprintf(out, " %7llu %6llu", (unsigned long long)g->expired,
+				(unsigned long long)g->killed);
+		fprintf(out, "%s\n", g->shared ? "  (socket shared by processes)" : "");
+	}
+	if (!header)
+		fprintf(out, "(none seen)\n");
+}
+
+static void print_histograms(FILE *out, const struct report *r)
+{
+	char name[32], p90[16];
+
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct group *g = r->groups[i];
+
+		if (!g->hist.count)
+			continue;
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
+		report__fmt_duration(p90, sizeof(p90), hist__percentile(&g->hist, 0.9));
+		fprintf(out, "\n%s, %s %u, %s[%u]: %llu sockets, p90 %s\n",
+			state_name(g->key.state), role_name(g->key.role), g->key.port,
+			name, g->key.pid, (unsigned long long)g->hist.count, p90);
+		hist__print_log2(&g->hist, out, "");
+	}
+}
+
+static void print_oldest(FILE *out, const char *title, const struct open_sock *v,
+			 size_t n)
+{
+	char age[20], name[32], l[64], rm[64];
+
+	if (!n)
+		return;
+	fprintf(out, "\nOldest sockets still in %s:\n", title);
+	fprintf(out, "%-10s %-7s %-15s %5s %-6s %s\n", "AGE", "PID", "COMM", "PORT",
+		"ROLE", "LOCAL -> REMOTE");
+	for (size_t i = 0; i < n; i++) {
+		const struct open_sock *s = &v[i];
+		char d[16];
+
+		report__fmt_duration(d, sizeof(d), s->age_ns);
+		snprintf(age, sizeof(age), "%s%s", s->lower_bound ? ">=" : "", d);
+		owner_name(name, sizeof(name), s->pid, s->comm);
+		fprintf(out, "%-10s %-7u %-15s %5u %-6s", age, s->pid, name, s->port,
+			role_name(s->role));
+		if (s->family) {
+			fmt_addr(l, sizeof(l), s->family, s->laddr, s->lport);
+			fmt_addr(rm, sizeof(rm), s->family, s->raddr, s->rport);
+			fprintf(out, " %s -> %s", l, rm);
+		}
+		fputc('\n', out);
+	}
+}
+
+void report__text(FILE *out, const struct report *r)
+{
+	char when[32];
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&r->wall_end));
+	fprintf(out, "tcpwaittrace report at %s, %.1f s traced\n\n", when, r->elapsed_s);
+	fprintf(out, "CLOSE_WAIT: the peer closed; the owning process has not called close() yet.\n");
+	print_group_table(out, r, TCPWT_CLOSE_WAIT);
+	fprintf(out, "\nTIME_WAIT: this process closed first; the port stays held for 60 s.\n");
+	print_group_table(out, r, TCPWT_TIME_WAIT);
+	print_histograms(out, r);
+	print_oldest(out, "CLOSE_WAIT", r->oldest_cw, r->n_cw);
+	print_oldest(out, "TIME_WAIT", r->oldest_tw, r->n_tw);
+	if (report__lost_events(r) || r->untracked_sockets)
+		fprintf(out, "\nWARNING: %llu events lost (%llu ring buffer full, %llu BPF recursion misses), "
+			"%llu sockets untracked: figures are incomplete.\n",
+			(unsigned long long)report__lost_events(r),
+			(unsigned long long)r->ringbuf_full,
+			(unsigned long long)r->recursion_misses,
+			(unsigned long long)r->untracked_sockets);
+	fflush(out);
+}
+
+static json_t *hist_json(const struct hist *h)
+{
+	struct hist_bucket b[HIST_LOG2_SLOTS];
+	size_t n = hist__log2_buckets(h, b, HIST_LOG2_SLOTS);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I,s:I,s:I}", "lo_ns", (json_int_t)b[i].lo_ns,
+						     "hi_ns", (json_int_t)b[i].hi_ns,
+						     "count", (json_int_t)b[i].count));
+	return arr;
+}
+
+static json_t *group_json(const struct group *g)
+{
+	const struct hist *h = &g->hist;
+	char comm[TCPWT_COMM_LEN];
+	json_t *o;
+
+	report__sanitize(comm, g->key.comm, sizeof(comm));
+	o = json_pack("{s:s,s:I,s:s,s:i,s:s,s:I,s:I,s:I,s:b}",
+		      "state", state_name(g->key.state), "pid", (json_int_t)g->key.pid,
+		      "comm", g->key.pid ? comm : "", "port", g->key.port,
+		      "role", role_name(g->key.role), "completed", (json_int_t)h->count,
+		      "open", (json_int_t)g->open, "oldest_open_ns", (json_int_t)g->oldest_open_ns,
+		      "oldest_open_is_lower_bound", g->oldest_is_lower_bound);
+	json_object_set_new(o, "open_seeded", json_integer(g->open_seeded));
+	json_object_set_new(o, "shared", json_boolean(g->shared));
+	json_object_set_new(o, "min_ns", json_integer(h->min_ns));
+	json_object_set_new(o, "p50_ns", json_integer(hist__percentile(h, 0.5)));
+	json_object_set_new(o, "p90_ns", json_integer(hist__percentile(h, 0.9)));
+	json_object_set_new(o, "p99_ns", json_integer(hist__percentile(h, 0.99)));
+	json_object_set_new(o, "max_ns", json_integer(h->max_ns));
+	json_object_set_new(o, "sum_ns", json_integer(h->sum_ns));
+	json_object_set_new(o, "histogram", hist_json(h));
+	if (g->key.state == TCPWT_TIME_WAIT) {
+		json_object_set_new(o, "expired", json_integer(g->expired));
+		json_object_set_new(o, "killed", json_integer(g->killed));
+	}
+	return o;
+}
+
+static json_t *open_json(const struct open_sock *v, size_t n)
+{
+	json_t *arr = json_array();
+	char comm[TCPWT_COMM_LEN], ip[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct open_sock *s = &v[i];
+		json_t *o;
+
+		report__sanitize(comm, s->comm, sizeof(comm));
+		o = json_pack("{s:s,s:I,s:s,s:i,s:s,s:I,s:b}", "state", state_name(s->state),
+			      "pid", (json_int_t)s->pid, "comm", s->pid ? comm : "",
+			      "port", s->port, "role", role_name(s->role),
+			      "age_ns", (json_int_t)s->age_ns, "age_is_lower_bound", s->lower_bound);
+		if (s->family) {
+			inet_ntop(s->family, s->laddr, ip, sizeof(ip));
+			json_object_set_new(o, "local", json_pack("{s:s,s:i}", "addr", ip, "port", s->lport));
+			inet_ntop(s->family, s->raddr, ip, sizeof(ip));
+			json_object_set_new(o, "remote", json_pack("{s:s,s:i}", "addr", ip, "port", s->rport));
+			json_object_set_new(o, "netns", json_integer(s->netns));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+json_t *report__json(const struct report *r)
+{
+	json_t *root = json_object(), *groups = json_array(), *open = json_array();
+
+	for (size_t i = 0; i < r->ngroups; i++)
+		json_array_append_new(groups, group_json(r->groups[i]));
+	json_t *cw = open_json(r->oldest_cw, r->n_cw), *tw = open_json(r->oldest_tw, r->n_tw);
+
+	json_array_extend(open, cw);
+	json_array_extend(open, tw);
+	json_decref(cw);
+	json_decref(tw);
+	json_object_set_new(root, "groups", groups);
+	json_object_set_new(root, "oldest_open", open);
+	json_object_set_new(root, "elapsed_s", json_real(r->elapsed_s));
+	json_object_set_new(root, "start_time", json_integer(r->wall_start));
+	json_object_set_new(root, "end_time", json_integer(r->wall_end));
+	json_object_set_new(root, "lost_events", json_integer(report__lost_events(r)));
+	json_object_set_new(root, "ringbuf_full", json_integer(r->ringbuf_full));
+	json_object_set_new(root, "recursion_misses", json_integer(r->recursion_misses));
+	json_object_set_new(root, "untracked_sockets", json_integer(r->untracked_sockets));
+	if (r->stats) {
+		json_object_set_new(root, "tracked_sockets", json_integer(r->stats->tracked_sockets));
+		json_object_set_new(root, "bad_events", json_integer(r->stats->bad_events));
+		json_object_set_new(root, "missed_ends", json_integer(r->stats->missed_ends));
+	}
+	return root;
+}
+
+int report__json_line(FILE *out, const struct report *r)
+{
+	json_t *root = report__json(r);
+	int err;
+
+	if (!root)
+		return -1;
+	err = json_dumpf(root, out, JSON_COMPACT);
+	json_decref(root);
+	fputc('\n', out);
+	fflush(out);
+	return err;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef TCPWT_REPORT_H
+#define TCPWT_REPORT_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "agg.h"
+#include "cli.h"
+#include "tracker.h"
+
+/* What one report shows; filled by main, written by the writers below. */
+struct report {
+	const struct config *cfg;
+	double elapsed_s; /* since tracing began */
+	time_t wall_start;
+	time_t wall_end;
+	struct group **groups;
+	size_t ngroups;
+	const struct open_sock *oldest_cw;
+	size_t n_cw;
+	const struct open_sock *oldest_tw;
+	size_t n_tw;
+	/* Everything the kernel side could not deliver or track. */
+	uint64_t ringbuf_full;
+	uint64_t recursion_misses;
+	uint64_t untracked_sockets;
+	const struct tracker_stats *stats;
+};
+
+static inline uint64_t report__lost_events(const struct report *r)
+{
+	return r->ringbuf_full + r->recursion_misses;
+}
+
+void report__text(FILE *out, const struct report *r);
+json_t *report__json(const struct report *r);
+/* One JSON document on one line. */
+int report__json_line(FILE *out, const struct report *r);
+/* "1.50s", "250ms", "42us": short, for tables. */
+void report__fmt_duration(char *buf, size_t len, uint64_t ns);
+/* Copies a kernel- or user-controlled name with control bytes replaced. */
+void report__sanitize(char *dst, const char *src, size_t len);
+
+#endif

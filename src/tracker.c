@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Per-socket state: turns the kernel's entry and exit events into durations
+ * charged to groups, and knows which sockets are still waiting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "sockdiag.h"
+#include "table.h"
+#include "tracker.h"
+
+/* Longer than any gap between a cancel and the expiry or re-arm after it. */
+#define PARKED_CANCEL_NS (20 * 1000000ULL)
+#define TW_LEN_NS (60 * 1000000000ULL) /* TCP_TIMEWAIT_LEN */
+
+struct tuple {
+	uint32_t netns;
+	uint8_t family;
+	uint8_t pad;
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+};
+
+/* A socket in CLOSE_WAIT, keyed by its struct sock address. */
+struct cw_rec {
+	uint64_t enter_ns;
+	uint64_t ino;
+	struct tuple tp;
+	uint32_t pid; /* seen acting on it in process context, 0 if not */
+	uint8_t role;
+	char comm[TCPWT_COMM_LEN];
+};
+
+/*
+ * A timewait socket, keyed by its address. Kept small: a host can have a
+ * million of them.
+ */
+struct tw_rec {
+	uint64_t born_ns;
+	uint64_t tw_ns; /* entered TIME_WAIT; 0 while it may still be FIN_WAIT2 */
+	uint64_t group;
+	uint64_t tuple_hash;
+	uint32_t netns;
+};
+
+struct listener {
+	uint32_t pid;
+	uint64_t ino;
+	char comm[TCPWT_COMM_LEN];
+};
+
+struct tracker {
+	const struct config *cfg;
+	struct agg *agg;
+	struct owners *owners;
+	struct table *cw; /* sock address -> struct cw_rec */
+	struct table *tw; /* timewait address -> struct tw_rec */
+	struct table *listeners; /* hash(netns, port) -> struct listener */
+	uint16_t eph_lo, eph_hi; /* ephemeral port range */
+	struct tracker_stats stats;
+};
+
+static void read_port_range(struct tracker *t)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned int lo = 32768, hi = 60999;
+
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2) {
+			lo = 32768;
+			hi = 60999;
+		}
+		fclose(f);
+	}
+	t->eph_lo = lo;
+	t->eph_hi = hi;
+}
+
+struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
+			     struct owners *owners)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->cfg = cfg;
+	t->agg = agg;
+	t->owners = owners;
+	t->cw = table__new(sizeof(struct cw_rec));
+	t->tw = table__new(sizeof(struct tw_rec));
+	t->listeners = table__new(sizeof(struct listener));
+	if (!t->cw || !t->tw || !t->listeners) {
+		tracker__free(t);
+		return NULL;
+	}
+	read_port_range(t);
+	return t;
+}
+
+void tracker__free(struct tracker *t)
+{
+	if (!t)
+		return;
+	table__free(t->cw);
+	table__free(t->tw);
+	table__free(t->listeners);
+	free(t);
+}
+
+static uint64_t listener_key(uint32_t netns, uint16_t port)
+{
+	uint32_t k[2] = { netns, port };
+
+	return table__hash(k, sizeof(k));
+}
+
+void tracker__add_listener(struct tracker *t, uint32_t netns, uint16_t port,
+			   uint64_t ino)
+{
+	struct listener *l;
+	bool created;
+
+	l = table__get(t->listeners, listener_key(netns, port), &created);
+	if (l && created)
+		l->ino = ino;
+}
+
+static void on_listen(struct tracker *t, const struct tcpwt_event *e)
+{
+	struct listener *l;
+	bool created;
+
+	/* Listeners stay known after they close: their accepted sockets live on. */
+	l = table__get(t->listeners, listener_key(e->netns, e->lport), &created);
+	if (!l)
+		return;
+	l->ino = e->ino;
+	if (e->flags & TCPWT_F_OWNER) {
+		l->pid = e->tgid;
+		memcpy(l->comm, e->comm, sizeof(l->comm));
+	}
+}
+
+static bool ephemeral(const struct tracker *t, uint16_t port)
+{
+	return port >= t->eph_lo && port <= t->eph_hi;
+}
+
+/* A socket whose local port has a listener came from accept(). */
+static uint8_t classify(const struct tracker *t, const struct tuple *tp)
+{
+	bool eph_l, eph_r;
+
+	if (table__find(t->listeners, listener_key(tp->netns, tp->lport)))
+		return ROLE_SERVER;
+	eph_l = ephemeral(t, tp->lport);
+	eph_r = ephemeral(t, tp->rport);
+	if (eph_l != eph_r)
+		return eph_l ? ROLE_CLIENT : ROLE_SERVER;
+	return tp->lport <= tp->rport ? ROLE_SERVER : ROLE_CLIENT;
+}
+
+static uint16_t service_port(uint8_t role, const struct tuple *tp)
+{
+	return role == ROLE_SERVER ? tp->lport : tp->rport;
+}
+
+static void tuple_of(const struct tcpwt_event *e, struct tuple *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->netns = e->netns;
+	tp->family = e->family;
+	tp->lport = e->lport;
+	tp->rport = e->rport;
+	memcpy(tp->laddr, e->laddr, sizeof(tp->laddr));
+	memcpy(tp->raddr, e->raddr, sizeof(tp->raddr));
+}
+
+static uint64_t tuple_hash(const struct tuple *tp)
+{
+	return table__hash(tp, sizeof(*tp));
+}
+
+/* 0 when the group is filtered out (or on ENOMEM). */
+static uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
+			  const struct tuple *tp, uint32_t pid, const char *comm)
+{
+	struct group_key k = { .state = state, .role = role, .pid = pid };
+
+	k.port = service_port(role, tp);
+	if (!cli__port_followed(t->cfg, k.port) || !cli__pid_followed(t->cfg, pid))
+		return 0;
+	if (t->cfg->family && t->cfg->family != tp->family)
+		return 0;
+	strncpy(k.comm, comm, sizeof(k.comm) - 1);
+	return agg__group(t->agg, &k);
+}
+
+/* ---- CLOSE_WAIT ---- */
+
+static void on_cw_enter(struct tracker *t, const struct tcpwt_event *e)
+{
+	struct cw_rec *r;
+	bool created;
+
+	r = table__get(t->cw, e->id, &created);
+	if (!r)
+		return;
+	if (!created) {
+		t->stats.missed_ends++;
+		memset(r, 0, sizeof(*r));
+	}
+	r->enter_ns = e->ts_ns;
+	r->ino = e->ino;
+	tuple_of(e, &r->tp);
+	r->role = classify(t, &r->tp);
+	if (e->flags & TCPWT_F_OWNER) {
+		r->pid = e->tgid;
+		memcpy(r->comm, e->comm, sizeof(r->comm));
+	}
+}
+
+/*
+ * Who holds the socket: the process with its file descriptor; while it
+ * waits in the accept queue, the listener's process.
+ */
+static void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t ino,
+			  uint32_t *pid, char *comm, bool *shared)
+{
+	struct owner_info info;
+	struct listener *l;
+
+	*shared = false;
+	if (ino && owners__lookup(t->owners, ino, &info) == 0) {
+		*pid = info.pid;
+		memcpy(comm, info.comm, TCPWT_COMM_LEN);
+		*shared = info.holders > 1;
+		return;
+	}
+	if (r->pid) {
+		*pid = r->pid;
+		memcpy(comm, r->comm, TCPWT_COMM_LEN);
+		return;
+	}
+	l = ino ? NULL : table__find(t->listeners, listener_key(r->tp.netns, r->tp.lport));
+	if (l && l->pid) {
+		*pid = l->pid;
+		memcpy(comm, l->comm, TCPWT_COMM_LEN);
+		return;
+	}
+	if (l && l->ino && owners__lookup(t->owners, l->ino, &info) == 0) {
+		*pid = info.pid;
+		memcpy(comm, info.comm, TCPWT_COMM_LEN);
+		return;
+	}
+	*pid = 0;
+	memset(comm, 0, TCPWT_COMM_LEN);
+}
+
+static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
+{
+	struct cw_rec *r = table__find(t->cw, e->id);
+	char comm[TCPWT_COMM_LEN];
+	uint64_t group;
+	uint32_t pid;
+	bool shared;
+
+	if (!r)
+		return; /* entered before tracing began, or filtered out */
+	if (e->flags & TCPWT_F_OWNER) {
+		/* close()/shutdown() by the holder: the owner at last. */
+		pid = e->tgid;
+		memcpy(comm, e->comm, sizeof(comm));
+	} else {
+		resolve_owner(t, r, e->ino ? e->ino : r->ino, &pid, comm, &shared);
+	}
+	group = group_for(t, TCPWT_CLOSE_WAIT, r->role, &r->tp, pid, comm);
+	if (group && e->ts_ns >= r->enter_ns)
+		agg__complete(t->agg, group, e->ts_ns - r->enter_ns, TW_END_NONE);
+	table__delete(t->cw, e->id);
+}
+
+/* ---- TIME_WAIT ---- */
+
+static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
+{
+	char comm[TCPWT_COMM_LEN] = "";
+	struct tuple tp;
+	struct tw_rec *r;
+	uint64_t group;
+	uint32_t pid = 0;
+	bool created;
+
+	tuple_of(e, &tp);
+	if (e->flags & TCPWT_F_OWNER) {
+		pid = e->tgid;
+		memcpy(comm, e->comm, sizeof(comm));
+	}
+	group = group_for(t, TCPWT_TIME_WAIT, classify(t, &tp), &tp, pid, comm);
+	if (!group) {
+		table__delete(t->tw, e->id);
+		return;
+	}
+	r = table__get(t->tw, e->id, &created);
+	if (!r)
+		return;
+	if (!created)
+		t->stats.missed_ends++;
+	r->born_ns = e->ts_ns;
+	r->tw_ns = e->state == TCPWT_TIME_WAIT ? e->ts_ns : 0;
+	r->group = group;
+	r->tuple_hash = tuple_hash(&tp);
+	r->netns = tp.netns;
+}
+
+static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
+{
+	struct tw_rec *r = table__find(t->tw, e->id);
+
+	/* FIN_WAIT2 -> TIME_WAIT; a later re-arm (duplicate FIN) changes nothing. */
+	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT)
+		r->tw_ns = e->ts_ns;
+}
+
+static void tw_end(struct tracker *t, uint64_t id, uint64_t ts, uint8_t substate,
+		   uint64_t entry_ns, enum tw_end how)
+{
+	struct tw_rec *r = table__find(t->tw, id);
+	uint64_t start;
+
+	/* Unknown, or a late report about an earlier socket at this address. */
+	if (!r || ts < r->born_ns)
+		return;
+	if (substate != TCPWT_TIME_WAIT) {
+		t->stats.fin_wait2_only++;
+		table__delete(t->tw, id);
+		return;
+	}
+	start = r->tw_ns;
+	if (!start)
+		start = entry_ns > r->born_ns && entry_ns <= ts ? entry_ns : r->born_ns;
+	agg__complete(t->agg, r->group, ts - start, how);
+	table__delete(t->tw, id);
+}
+
+static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
+{
+	tw_end(t, e->id, e->ts_ns, e->state, e->entry_ns,
+	       e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED);
+}
+
+void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
+			       uint64_t now_ns)
+{
+	struct tw_rec *r;
+
+	if (!s->tw || now_ns < s->ts_ns + PARKED_CANCEL_NS)
+		return;
+	r = table__find(t->tw, s->tw);
+	if (!r || s->ts_ns < r->born_ns)
+		return;
+	t->stats.kills_from_slots++;
+	tw_end(t, s->tw, s->ts_ns, s->substate, s->entry_ns, TW_END_KILLED);
+}
+
+int tracker__on_data(struct tracker *t, const void *data, size_t len)
+{
+	struct tcpwt_event e;
+
+	if (len < sizeof(e)) {
+		t->stats.bad_events++;
+		return 0;
+	}
+	memcpy(&e, data, sizeof(e));
+	if (e.family != AF_INET && e.family != AF_INET6 &&
+	    e.type != TCPWT_EV_TW_REARM && e.type != TCPWT_EV_TW_EXPIRE &&
+	    e.type != TCPWT_EV_TW_KILL) {
+		t->stats.bad_events++;
+		return 0;
+	}
+	e.comm[TCPWT_COMM_LEN - 1] = '\0';
+	t->stats.events++;
+	switch (e.type) {
+	case TCPWT_EV_CW_ENTER:
+		on_cw_enter(t, &e);
+		break;
+	case TCPWT_EV_CW_EXIT:
+		on_cw_exit(t, &e);
+		break;
+	case TCPWT_EV_TW_BORN:
+		on_tw_born(t, &e);
+		break;
+	case TCPWT_EV_TW_REARM:
+		on_tw_rearm(t, &e);
+		break;
+	case TCPWT_EV_TW_EXPIRE:
+	case TCPWT_EV_TW_KILL:
+		on_tw_end(t, &e);
+		break;
+	case TCPWT_EV_LISTEN:
+		on_listen(t, &e);
+		break;
+	default:
+		t->stats.events--;
+		t->stats.bad_events++;
+	}
+	return 0;
+}
+
+/* ---- snapshots ---- */
+
+struct diag_match {
+	struct tracker *t;
+	struct table *want; /* tuple hash -> sock address, or TIME_WAIT entry */
+	uint64_t now_ns;
+};
+
+/* Sockets that entered CLOSE_WAIT in the accept queue: learn their inode now. */
+static int on_cw_diag(const struct sd_sock *s, void *arg)
+{
+	struct diag_match *m = arg;
+	struct tuple tp = { .netns = s->netns, .family = s->family,
+			    .lport = s->lport, .rport = s->rport };
+	uint64_t *id;
+	struct cw_rec *r;
+
+	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
+	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	id = table__find(m->want, tuple_hash(&tp));
+	r = id ? table__find(m->t->cw, *id) : NULL;
+	if (r && s->ino)
+		r->ino = s->ino;
+	return 0;
+}
+
+/* Timewait sockets in TIME_WAIT substate: when they entered it, from the timer. */
+static int on_tw_diag(const struct sd_sock *s, void *arg)
+{
+	struct diag_match *m = arg;
+	struct tuple tp = { .netns = s->netns, .family = s->family,
+			    .lport = s->lport, .rport = s->rport };
+	uint64_t *entry, left_ns = (uint64_t)s->expires_ms * 1000000ULL;
+
+	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
+	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	entry = table__find(m->want, tuple_hash(&tp));
+	if (entry && left_ns <= TW_LEN_NS)
+		*entry = m->now_ns - (TW_LEN_NS - left_ns);
+	return 0;
+}
+
+/* Each namespace once: sock_diag dumps are per namespace. */
+static void dump_namespaces(struct table *netns_set, uint32_t states, sd_cb cb,
+			    struct diag_match *m)
+{
+	size_t pos = 0;
+	uint64_t ns;
+
+	while (table__next(netns_set, &pos, &ns))
+		sockdiag__dump((uint32_t)ns, states, 0, cb, m);
+}
+
+static void learn_cw_inodes(struct tracker *t)
+{
+	struct diag_match m = { .t = t };
+	struct table *netns_set;
+	struct cw_rec *r;
+	size_t pos = 0;
+	uint64_t id;
+	bool created;
+
+	m.want = table__new(sizeof(uint64_t));
+	netns_set = table__new(1);
+	if (!m.want || !netns_set)
+		goto out;
+	while ((r = table__next(t->cw, &pos, &id))) {
+		uint64_t *slot;
+
+		if (r->ino)
+			continue;
+		slot = table__get(m.want, tuple_hash(&r->tp), &created);
+		if (slot)
+			*slot = id;
+		table__get(netns_set, (uint64_t)r->tp.netns | 1ULL << 32, &created);
+	}
+	if (table__len(m.want))
+		dump_namespaces(netns_set, SD_STATE(TCPWT_CLOSE_WAIT), on_cw_diag, &m);
+out:
+	table__free(m.want);
+	table__free(netns_set);
+}
+
+/*
+ * A timewait socket armed in FIN_WAIT2 moves to TIME_WAIT when the peer's
+ * FIN comes, often without a timer event. Ask sock_diag which are in
+ * TIME_WAIT now, and since when; the others are still FIN_WAIT2.
+ */
+static void settle_fin_wait2(struct tracker *t, uint64_t now_ns)
+{
+	struct diag_match m = { .t = t, .now_ns = now_ns };
+	struct table *netns_set;
+	struct tw_rec *r;
+	size_t pos = 0;
+	bool created;
+
+	m.want = table__new(sizeof(uint64_t));
+	netns_set = table__new(1);
+	if (!m.want || !netns_set)
+		goto out;
+	while ((r = table__next(t->tw, &pos, NULL))) {
+		if (r->tw_ns)
+			continue;
+		table__get(m.want, r->tuple_hash, &created);
+		table__get(netns_set, (uint64_t)r->netns | 1ULL << 32, &created);
+	}
+	if (table__len(m.want))
+		dump_namespaces(netns_set, SD_STATE(TCPWT_TIME_WAIT), on_tw_diag, &m);
+	pos = 0;
+	while ((r = table__next(t->tw, &pos, NULL))) {
+		uint64_t *entry;
+
+		if (r->tw_ns)
+			continue;
+		entry = table__find(m.want, r->tuple_hash);
+		if (entry && *entry)
+			r->tw_ns = *entry > r->born_ns ? *entry : r->born_ns;
+	}
+out:
+	table__free(m.want);
+	table__free(netns_set);
+}
+
+/* Keeps the top oldest of a state, oldest first. */
+static void keep_oldest(struct open_sock *v, size_t top, size_t *n,
+			const struct open_sock *s)
+{
+	size_t i;
+
+	if (!top)
+		return;
+	if (*n == top && v[top - 1].age_ns >= s->age_ns)
+		return;
+	i = *n < top ? (*n)++ : top - 1;
+	while (i > 0 && v[i - 1].age_ns < s->age_ns) {
+		v[i] = v[i - 1];
+		i--;
+	}
+	v[i] = *s;
+}
+
+static void snapshot_cw(struct tracker *t, uint64_t now, struct open_sock *oldest,
+			size_t top, size_t *n)
+{
+	struct cw_rec *r;
+	size_t pos = 0;
+
+	while ((r = table__next(t->cw, &pos, NULL))) {
+		struct open_sock s = { .state = TCPWT_CLOSE_WAIT, .role = r->role };
+		struct group *g;
+		uint64_t group;
+		bool shared;
+
+		resolve_owner(t, r, r->ino, &s.pid, s.comm, &shared);
+		group = group_for(t, TCPWT_CLOSE_WAIT, r->role, &r->tp, s.pid, s.comm);
+		if (!group)
+			continue;
+		s.age_ns = now > r->enter_ns ? now - r->enter_ns : 0;
+		agg__add_open(t->agg, group, s.age_ns, false, false);
+		g = agg__find(t->agg, group);
+		if (g && shared)
+			g->shared = true;
+		s.family = r->tp.family;
+		s.port = service_port(r->role, &r->tp);
+		s.lport = r->tp.lport;
+		s.rport = r->tp.rport;
+		s.netns = r->tp.netns;
+		memcpy(s.laddr, r->tp.laddr, sizeof(s.laddr));
+		memcpy(s.raddr, r->tp.raddr, sizeof(s.raddr));
+		keep_oldest(oldest, top, n, &s);
+	}
+}
+
+static void snapshot_tw(struct tracker *t, uint64_t now, struct open_sock *oldest,
+			size_t top, size_t *n)
+{
+	struct tw_rec *r;
+	size_t pos = 0;
+
+	while ((r = table__next(t->tw, &pos, NULL))) {
+		struct open_sock s = { .state = TCPWT_TIME_WAIT };
+		struct group *g = agg__find(t->agg, r->group);
+
+		if (!r->tw_ns || !g)
+			continue; /* still FIN_WAIT2 */
+		s.age_ns = now > r->tw_ns ? now - r->tw_ns : 0;
+		agg__add_open(t->agg, r->group, s.age_ns, false, false);
+		s.role = g->key.role;
+		s.port = g->key.port;
+		s.pid = g->key.pid;
+		memcpy(s.comm, g->key.comm, sizeof(s.comm));
+		keep_oldest(oldest, top, n, &s);
+	}
+}
+
+void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *oldest,
+		       size_t top, size_t *n_cw, size_t *n_tw)
+{
+	*n_cw = *n_tw = 0;
+	owners__new_generation(t->owners);
+	learn_cw_inodes(t);
+	settle_fin_wait2(t, now_ns);
+	agg__reset_open(t->agg);
+	snapshot_cw(t, now_ns, oldest, top, n_cw);
+	snapshot_tw(t, now_ns, oldest + top, top, n_tw);
+}
+
+const struct tracker_stats *tracker__stats(struct tracker *t)
+{
+	t->stats.tracked_sockets = table__len(t->cw) + table__len(t->tw);
+	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw);
+	return &t->stats;
+}

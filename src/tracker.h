@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef TCPWT_TRACKER_H
+#define TCPWT_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include "tcpwaittrace.h"
+#include "agg.h"
+#include "cli.h"
+#include "owner.h"
+
+/* Oddities the tracker met, for the report's footnotes. */
+struct tracker_stats {
+	uint64_t events;
+	uint64_t bad_events; /* too short or of an unknown type */
+	uint64_t missed_ends; /* a socket reappeared before its end was seen */
+	uint64_t fin_wait2_only; /* timewait sockets that never reached TIME_WAIT */
+	uint64_t kills_from_slots; /* kills read from the per-CPU slots */
+	uint64_t tracked_bytes; /* userspace memory of the per-socket tables */
+	uint64_t tracked_sockets;
+};
+
+/* A socket still in CLOSE_WAIT or TIME_WAIT, for the "oldest" lists. */
+struct open_sock {
+	uint8_t state;
+	uint8_t role;
+	uint8_t family;
+	bool seeded; /* existed before tracing began */
+	bool lower_bound; /* age is a lower bound: the entry was not seen */
+	uint16_t port;
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+	uint32_t netns;
+	uint32_t pid;
+	char comm[TCPWT_COMM_LEN];
+	uint64_t age_ns;
+};
+
+struct tracker;
+
+struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
+			     struct owners *owners);
+void tracker__free(struct tracker *t);
+/* Decodes one ring buffer record; malformed ones are counted, not trusted. */
+int tracker__on_data(struct tracker *t, const void *data, size_t len);
+/* A listener known from sock_diag at start-up (its owner by inode). */
+void tracker__add_listener(struct tracker *t, uint32_t netns, uint16_t port,
+			   uint64_t ino);
+/*
+ * A timewait timer cancelled on some CPU with nothing after it: a kill once
+ * it is old enough that an expiry or re-arm would have followed.
+ */
+void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
+			       uint64_t now_ns);
+/*
+ * Brings owners and open counts up to date at now_ns: resets and fills the
+ * groups' open figures, and the n oldest open sockets per state into
+ * oldest[0..top) (CLOSE_WAIT) and oldest[top..2*top) (TIME_WAIT).
+ */
+void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *oldest,
+		       size_t top, size_t *n_cw, size_t *n_tw);
+const struct tracker_stats *tracker__stats(struct tracker *t);
+
+#endif

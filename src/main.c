@@ -197,8 +197,8 @@ int main(int argc, char **argv)
 	r.wall_start = time(NULL);
 	/* After attaching, so that no listener falls in a gap. */
 	sockdiag__dump(0, SD_STATE(TCPWT_LISTEN), 0, on_listener, r.tracker);
-	if (r.cfg.verbose)
-		fprintf(stderr, "tcpwaittrace: tracing with %s programs\n", loader__mode(r.loader));
+	fprintf(stderr, "Tracing CLOSE_WAIT and TIME_WAIT (%s)... Hit Ctrl-C to end.\n",
+		loader__mode(r.loader));
 	err = trace(&r) ? EXIT_ENV : 0;
 cleanup:
 	loader__free(r.loader);

@@ -1,0 +1,131 @@
+# Shared helpers of the BPF tests: sourced, not run. Each test drives real
+# sockets between separate client and server processes inside network
+# namespaces it creates, with the real tracer attached, then checks the
+# tracer's JSON against what the workload did.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TRACER="$TOP/tcpwaittrace"
+WL="$TOP/.output/tcpwl"
+WORK=$(mktemp -d /tmp/tcpwt-test.XXXXXX)
+OUT="$WORK/tracer.json"
+FAILED=0
+NAMESPACES=()
+BG_PIDS=()
+TRACER_PID=
+
+cleanup() {
+	local p ns
+	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
+	for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say() { printf '  %s\n' "$*"; }
+fail() { say "FAIL: $*"; FAILED=1; }
+
+# netns_new VAR: a fresh namespace with loopback up, its name stored in VAR.
+netns_new() {
+	local name="tcpwt$$-${#NAMESPACES[@]}"
+	ip netns add "$name" || { echo "cannot create netns" >&2; exit 1; }
+	ip -n "$name" link set lo up
+	NAMESPACES+=("$name")
+	printf -v "$1" '%s' "$name"
+}
+
+# tracer_start ARGS...: the tracer in the background, JSON to $OUT, attached on return.
+tracer_start() {
+	"$TRACER" -o json "$@" >"$OUT" 2>"$WORK/tracer.err" &
+	TRACER_PID=$!
+	for _ in $(seq 100); do
+		grep -q '^Tracing' "$WORK/tracer.err" && return 0
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "tracer did not start: $(cat "$WORK/tracer.err")" >&2
+	exit 1
+}
+
+# tracer_stop: SIGINT, which gives the final report.
+tracer_stop() {
+	kill -INT "$TRACER_PID"
+	wait "$TRACER_PID"
+	local rc=$?
+	TRACER_PID=
+	[ "$rc" -eq 0 ] || fail "tracer exited with $rc: $(cat "$WORK/tracer.err")"
+	[ -s "$OUT" ] || fail "tracer printed no report"
+}
+
+# wl_bg NS NAME ARGS...: tcpwl in the namespace, in the background; sets NAME_PID
+# once it reports ready.
+wl_bg() {
+	local ns=$1 name=$2
+	shift 2
+	local ready="$WORK/$name.ready"
+	ip netns exec "$ns" "$WL" "$@" --ready "$ready" >"$WORK/$name.out" 2>&1 &
+	BG_PIDS+=($!)
+	printf -v "${name}_JOB" '%s' "$!"
+	for _ in $(seq 100); do
+		if [ -s "$ready" ]; then
+			printf -v "${name}_PID" '%s' "$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' "$ready")"
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "$name did not become ready: $(cat "$WORK/$name.out")" >&2
+	exit 1
+}
+
+# wl_wait NAME: waits for a background workload to finish.
+wl_wait() {
+	local job="${1}_JOB"
+	wait "${!job}" || fail "$1 failed: $(cat "$WORK/$1.out")"
+}
+
+# group STATE PORT ROLE [PID]: the report's group, as compact JSON, or empty.
+group() {
+	jq -c --arg st "$1" --argjson port "$2" --arg role "$3" --argjson pid "${4:-0}" \
+		'[.groups[] | select(.state == $st and .port == $port and .role == $role
+			and ($pid == 0 or .pid == $pid))] | first // empty' "$OUT"
+}
+
+# field JSON NAME: a field of a group.
+field() { jq -r ".$2" <<<"$1"; }
+
+check_eq() {
+	if [ "$2" == "$3" ]; then say "ok: $1 = $2"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+check_ge() {
+	if [ -n "$2" ] && [ "$2" != null ] && [ "$2" -ge "$3" ]; then say "ok: $1 = $2 >= $3"
+	else fail "$1: got '$2', want >= $3"; fi
+}
+
+check_le() {
+	if [ -n "$2" ] && [ "$2" != null ] && [ "$2" -le "$3" ]; then say "ok: $1 = $2 <= $3"
+	else fail "$1: got '$2', want <= $3"; fi
+}
+
+# check_near NAME ACTUAL EXPECTED PERCENT
+check_near() {
+	if [ -n "$2" ] && [ "$2" != null ] &&
+		awk -v a="$2" -v e="$3" -v p="$4" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(d <= e * p / 100) }'; then
+		say "ok: $1 = $2 within $4% of $3"
+	else
+		fail "$1: got '$2', want within $4% of $3"
+	fi
+}
+
+# check_group_exists NAME JSON
+check_group() {
+	if [ -n "$2" ]; then say "ok: $1 present"; else fail "$1 missing; report: $(cat "$OUT")"; fi
+}
+
+finish() {
+	if [ "$FAILED" -ne 0 ]; then
+		say "tracer stderr: $(cat "$WORK/tracer.err" 2>/dev/null)"
+		exit 1
+	fi
+	exit 0
+}

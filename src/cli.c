@@ -21,6 +21,7 @@ enum {
 	OPT_TOP,
 	OPT_RINGBUF,
 	OPT_CLOSERS,
+	OPT_CLASSIC,
 };
 
 static const char doc[] =
@@ -53,6 +54,7 @@ static const struct argp_option opts[] = {
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of two (default 8 MiB)", 0 },
 	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets awaiting TIME_WAIT tracked at once (default 65536)", 0 },
+	{ "classic-tracepoints", OPT_CLASSIC, NULL, 0, "Attach classic tracepoints, not tp_btf", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -213,6 +215,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_RINGBUF:
 	case OPT_CLOSERS:
 		return parse_size(cfg, key, arg);
+	case OPT_CLASSIC:
+		cfg->classic = true;
+		return 0;
 	case 'v':
 		cfg->verbose = true;
 		return 0;
@@ -235,6 +240,7 @@ int cli__parse(int argc, char **argv, struct config *cfg)
 {
 	static const struct argp argp = {
 		.options = opts,
+		.args_doc = "[INTERVAL [COUNT]]",
 		.parser = parse_opt,
 		.doc = doc,
 	};

@@ -30,6 +30,7 @@ struct config {
 	enum output_format output;
 	bool verbose;
 	bool exit_now; /* --help or --version was printed */
+	bool classic; /* classic tracepoints even where tp_btf works */
 	const char *btf_path; /* BTF to check and load against */
 	uint32_t ringbuf_bytes;
 	uint32_t closers_max; /* sockets that closed first, awaiting TIME_WAIT */

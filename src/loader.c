@@ -130,10 +130,10 @@ int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 		return -ENOMEM;
 	verbose = cfg->verbose;
 	libbpf_set_print(print_fn);
-	err = try_start(l, cfg, false, &stage);
+	err = cfg->classic ? -ENOTSUP : try_start(l, cfg, false, &stage);
 	if (err) {
 		int btf_err = err;
-		const char *btf_stage = stage;
+		const char *btf_stage = cfg->classic ? "use tp_btf" : stage;
 
 		stop(l);
 		err = try_start(l, cfg, true, &stage);

@@ -13,7 +13,7 @@ void report__fmt_duration(char *buf, size_t len, uint64_t ns)
 {
 	if (ns < NS_PER_MS)
 		snprintf(buf, len, "%lluus", (unsigned long long)(ns / NS_PER_US));
-	else if (ns < 10 * NS_PER_S)
+	else if (ns < NS_PER_S)
 		snprintf(buf, len, "%.1fms", (double)ns / NS_PER_MS);
 	else if (ns < 600 * NS_PER_S)
 		snprintf(buf, len, "%.2fs", (double)ns / NS_PER_S);
@@ -138,7 +138,7 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 		return;
 	fprintf(out, "\nOldest sockets still in %s:\n", title);
 	fprintf(out, "%-10s %-7s %-15s %5s %-6s %s\n", "AGE", "PID", "COMM", "PORT",
-		"ROLE", "LOCAL -> REMOTE");
+		"ROLE", v[0].family ? "LOCAL -> REMOTE" : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct open_sock *s = &v[i];
 		char d[16];
@@ -157,12 +157,47 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 	}
 }
 
+/*
+ * The answer first: who holds sockets in CLOSE_WAIT (their bug), who piles up
+ * TIME_WAIT (their ports).
+ */
+static void print_findings(FILE *out, const struct report *r)
+{
+	char name[32], age[16];
+	int shown = 0;
+
+	for (size_t i = 0; i < r->ngroups && shown < 5; i++) {
+		const struct group *g = r->groups[i];
+
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
+		report__fmt_duration(age, sizeof(age), g->oldest_open_ns);
+		if (g->key.state == TCPWT_CLOSE_WAIT && g->open) {
+			fprintf(out, "* %s[%u] holds %llu %s socket%s on port %u in CLOSE_WAIT, oldest %s%s: "
+				"the peer closed and it has not called close()%s.\n",
+				name, g->key.pid, (unsigned long long)g->open, role_name(g->key.role),
+				g->open > 1 ? "s" : "", g->key.port,
+				g->oldest_is_lower_bound ? ">=" : "", age,
+				g->oldest_open_ns > 10 * NS_PER_S ? " (a leak?)" : "");
+			shown++;
+		} else if (g->key.state == TCPWT_TIME_WAIT && g->open) {
+			fprintf(out, "* %s[%u] closed first: %llu %s socket%s on port %u in TIME_WAIT, "
+				"each keeping its port for 60 s.\n",
+				name, g->key.pid, (unsigned long long)g->open, role_name(g->key.role),
+				g->open > 1 ? "s" : "", g->key.port);
+			shown++;
+		}
+	}
+	if (shown)
+		fputc('\n', out);
+}
+
 void report__text(FILE *out, const struct report *r)
 {
 	char when[32];
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&r->wall_end));
 	fprintf(out, "tcpwaittrace report at %s, %.1f s traced\n\n", when, r->elapsed_s);
+	print_findings(out, r);
 	fprintf(out, "CLOSE_WAIT: the peer closed; the owning process has not called close() yet.\n");
 	print_group_table(out, r, TCPWT_CLOSE_WAIT);
 	fprintf(out, "\nTIME_WAIT: this process closed first; the port stays held for 60 s.\n");

@@ -16,7 +16,9 @@ TRACER_PID=
 cleanup() {
 	local p ns
 	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
-	for p in "${BG_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null && { wait "$p"; } 2>/dev/null
+	done
 	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$WORK"
 }

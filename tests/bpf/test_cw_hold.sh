@@ -7,7 +7,7 @@ ADDR=${ADDR:-127.0.0.1}
 PORT=${PORT:-18001}
 N=10 HOLD=400
 netns_new NS
-tracer_start -P "$PORT"
+tracer_start -P "$PORT" ${TRACER_ARGS:-}
 wl_bg "$NS" server server --addr "$ADDR" --port "$PORT" --count $N --hold $HOLD
 wl_bg "$NS" client client --addr "$ADDR" --port "$PORT" --count $N
 wl_wait client
@@ -35,4 +35,7 @@ check_eq "TIME_WAIT open" "$(field "$t" open)" $N
 check_eq "TIME_WAIT completed" "$(field "$t" completed)" 0
 check_eq "lost_events" "$(jq .lost_events "$OUT")" 0
 check_eq "untracked_sockets" "$(jq .untracked_sockets "$OUT")" 0
+if [ -n "${TRACER_ARGS:-}" ]; then
+	check_eq "programs used" "$(grep -o "(tracepoint)" "$WORK/tracer.err")" "(tracepoint)"
+fi
 finish

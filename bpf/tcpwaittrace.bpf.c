@@ -128,6 +128,11 @@ static __always_inline __u32 sk_netns(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
+static __always_inline __u64 sk_cookie(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
+
 static __always_inline __u64 sk_ino(const struct sock *sk)
 {
 	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
@@ -190,6 +195,7 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 	e->id = (__u64)src->sk;
 	e->state = newstate;
 	e->ino = sk_ino(src->sk);
+	e->cookie = sk_cookie(src->sk);
 	fill_addrs(e, src, btf);
 	if (current_owner(src->sk, &e->tgid, e->comm))
 		e->flags |= TCPWT_F_OWNER;
@@ -376,6 +382,7 @@ static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s
 	e->ts_ns = s->ts_ns;
 	e->state = s->substate;
 	e->entry_ns = s->entry_ns;
+	e->cookie = s->cookie;
 	submit(e);
 }
 
@@ -394,6 +401,7 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw)
 	s->ts_ns = bpf_ktime_get_ns();
 	s->substate = tw_substate(tw);
 	s->entry_ns = tw_entry_ns(tw, s->ts_ns);
+	s->cookie = BPF_CORE_READ((struct inet_timewait_sock *)tw, __tw_common.skc_cookie.counter);
 }
 
 static __always_inline int on_tw_start(__u64 tw)

@@ -59,6 +59,8 @@ struct tcpwt_event {
 	__u64 ino; /* socket inode, 0 when none (accept queue, timewait) */
 	/* TW_* events: when TIME_WAIT began by the timer's expiry, 0 if unknown */
 	__u64 entry_ns;
+	/* Socket cookie, 0 if never asked for: names sockets sock_diag listed */
+	__u64 cookie;
 	__u32 netns; /* network namespace inode number */
 	__u32 tgid;
 	__u8 type;
@@ -77,6 +79,7 @@ struct tcpwt_tw_slot {
 	__u64 tw;
 	__u64 ts_ns;
 	__u64 entry_ns;
+	__u64 cookie;
 	__u8 substate;
 	__u8 pad[7];
 };

@@ -93,11 +93,12 @@ void agg__reset_open(struct agg *a)
 		g->open_seeded = 0;
 		g->oldest_open_ns = 0;
 		g->oldest_is_lower_bound = false;
+		g->oldest_is_estimate = false;
 	}
 }
 
 void agg__add_open(struct agg *a, uint64_t id, uint64_t age_ns, bool seeded,
-		   bool lower_bound)
+		   bool lower_bound, bool estimate)
 {
 	struct group *g = agg__find(a, id);
 
@@ -109,6 +110,7 @@ void agg__add_open(struct agg *a, uint64_t id, uint64_t age_ns, bool seeded,
 	if (age_ns >= g->oldest_open_ns) {
 		g->oldest_open_ns = age_ns;
 		g->oldest_is_lower_bound = lower_bound;
+		g->oldest_is_estimate = estimate;
 	}
 }
 

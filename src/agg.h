@@ -31,6 +31,7 @@ struct group {
 	uint64_t oldest_open_ns;
 	uint64_t open_seeded; /* of which existed before tracing began */
 	bool oldest_is_lower_bound; /* the oldest one's entry time is unknown */
+	bool oldest_is_estimate; /* its age is the kernel's estimate */
 	bool shared; /* some socket's file is held by several processes */
 };
 
@@ -44,7 +45,7 @@ struct group *agg__find(struct agg *a, uint64_t id);
 int agg__complete(struct agg *a, uint64_t id, uint64_t ns, enum tw_end end);
 void agg__reset_open(struct agg *a);
 void agg__add_open(struct agg *a, uint64_t id, uint64_t age_ns, bool seeded,
-		   bool lower_bound);
+		   bool lower_bound, bool estimate);
 /*
  * Groups with anything to show, TIME_WAIT after CLOSE_WAIT, then most
  * sockets first. The array is the caller's to free; the groups are not.

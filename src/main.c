@@ -81,10 +81,33 @@ static int on_event(void *ctx, void *data, size_t len)
 	return tracker__on_data(ctx, data, len);
 }
 
-static int on_listener(const struct sd_sock *s, void *arg)
+struct seed_ctx {
+	struct tracker *tracker;
+	uint64_t now_ns;
+	uint64_t start_ns;
+};
+
+static int on_existing(const struct sd_sock *s, void *arg)
 {
-	tracker__add_listener(arg, s->netns, s->lport, s->ino);
+	struct seed_ctx *c = arg;
+
+	tracker__seed(c->tracker, s, c->now_ns, c->start_ns);
 	return 0;
+}
+
+/*
+ * After attaching, so that nothing falls in a gap: the listeners, and the
+ * sockets already in CLOSE_WAIT or TIME_WAIT, in every network namespace.
+ */
+static void seed_existing(struct run *r)
+{
+	struct seed_ctx c = { .tracker = r->tracker, .start_ns = r->start_ns };
+
+	c.now_ns = now_ns();
+	if (sockdiag__dump(0, SD_STATE(TCPWT_LISTEN) | SD_STATE(TCPWT_CLOSE_WAIT) |
+				      SD_STATE(TCPWT_TIME_WAIT), r->cfg.family, on_existing, &c) < 0)
+		fprintf(stderr, "tcpwaittrace: cannot list existing sockets (sock_diag): "
+				"sockets from before the start are not shown\n");
 }
 
 /* Resolve the kills parked on CPUs that have seen no timewait timer since. */
@@ -195,8 +218,7 @@ int main(int argc, char **argv)
 	}
 	r.start_ns = now_ns();
 	r.wall_start = time(NULL);
-	/* After attaching, so that no listener falls in a gap. */
-	sockdiag__dump(0, SD_STATE(TCPWT_LISTEN), 0, on_listener, r.tracker);
+	seed_existing(&r);
 	fprintf(stderr, "Tracing CLOSE_WAIT and TIME_WAIT (%s)... Hit Ctrl-C to end.\n",
 		loader__mode(r.loader));
 	err = trace(&r) ? EXIT_ENV : 0;

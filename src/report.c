@@ -49,7 +49,7 @@ static void owner_name(char *buf, size_t len, uint32_t pid, const char *comm)
 	char safe[TCPWT_COMM_LEN];
 
 	if (!pid) {
-		snprintf(buf, len, "unknown");
+		snprintf(buf, len, strcmp(comm, TCPWT_PREEXISTING) ? "unknown" : "unknown (pre-existing)");
 		return;
 	}
 	report__sanitize(safe, comm, sizeof(safe));
@@ -93,7 +93,9 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 		report__fmt_duration(q[1], sizeof(q[1]), hist__percentile(h, 0.5));
 		report__fmt_duration(q[2], sizeof(q[2]), hist__percentile(h, 0.99));
 		report__fmt_duration(q[3], sizeof(q[3]), h->max_ns);
-		if (g->oldest_is_lower_bound)
+		if (g->oldest_is_estimate)
+			snprintf(q[4], sizeof(q[4]), "~%s", oldest);
+		else if (g->oldest_is_lower_bound)
 			snprintf(q[4], sizeof(q[4]), ">=%s", oldest);
 		else
 			snprintf(q[4], sizeof(q[4]), "%s", g->open ? oldest : "-");
@@ -144,7 +146,7 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 		char d[16];
 
 		report__fmt_duration(d, sizeof(d), s->age_ns);
-		snprintf(age, sizeof(age), "%s%s", s->lower_bound ? ">=" : "", d);
+		snprintf(age, sizeof(age), "%s%s", s->estimated ? "~" : s->lower_bound ? ">=" : "", d);
 		owner_name(name, sizeof(name), s->pid, s->comm);
 		fprintf(out, "%-10s %-7u %-15s %5u %-6s", age, s->pid, name, s->port,
 			role_name(s->role));
@@ -176,7 +178,7 @@ static void print_findings(FILE *out, const struct report *r)
 				"the peer closed and it has not called close()%s.\n",
 				name, g->key.pid, (unsigned long long)g->open, role_name(g->key.role),
 				g->open > 1 ? "s" : "", g->key.port,
-				g->oldest_is_lower_bound ? ">=" : "", age,
+				g->oldest_is_estimate ? "~" : g->oldest_is_lower_bound ? ">=" : "", age,
 				g->oldest_open_ns > 10 * NS_PER_S ? " (a leak?)" : "");
 			shown++;
 		} else if (g->key.state == TCPWT_TIME_WAIT && g->open) {
@@ -228,19 +230,28 @@ static json_t *hist_json(const struct hist *h)
 	return arr;
 }
 
+/* An unknown owner is null, never PID 0; its name says why it is unknown. */
+static void set_owner(json_t *o, uint32_t pid, const char *comm)
+{
+	char name[32];
+
+	owner_name(name, sizeof(name), pid, comm);
+	json_object_set_new(o, "pid", pid ? json_integer(pid) : json_null());
+	json_object_set_new(o, "comm", json_string(name));
+}
+
 static json_t *group_json(const struct group *g)
 {
 	const struct hist *h = &g->hist;
-	char comm[TCPWT_COMM_LEN];
 	json_t *o;
 
-	report__sanitize(comm, g->key.comm, sizeof(comm));
-	o = json_pack("{s:s,s:I,s:s,s:i,s:s,s:I,s:I,s:I,s:b}",
-		      "state", state_name(g->key.state), "pid", (json_int_t)g->key.pid,
-		      "comm", g->key.pid ? comm : "", "port", g->key.port,
+	o = json_pack("{s:s,s:i,s:s,s:I,s:I,s:I,s:b,s:b}",
+		      "state", state_name(g->key.state), "port", g->key.port,
 		      "role", role_name(g->key.role), "completed", (json_int_t)h->count,
 		      "open", (json_int_t)g->open, "oldest_open_ns", (json_int_t)g->oldest_open_ns,
-		      "oldest_open_is_lower_bound", g->oldest_is_lower_bound);
+		      "oldest_open_is_lower_bound", g->oldest_is_lower_bound,
+		      "oldest_open_is_estimate", g->oldest_is_estimate);
+	set_owner(o, g->key.pid, g->key.comm);
 	json_object_set_new(o, "open_seeded", json_integer(g->open_seeded));
 	json_object_set_new(o, "shared", json_boolean(g->shared));
 	json_object_set_new(o, "min_ns", json_integer(h->min_ns));
@@ -260,17 +271,17 @@ static json_t *group_json(const struct group *g)
 static json_t *open_json(const struct open_sock *v, size_t n)
 {
 	json_t *arr = json_array();
-	char comm[TCPWT_COMM_LEN], ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct open_sock *s = &v[i];
 		json_t *o;
 
-		report__sanitize(comm, s->comm, sizeof(comm));
-		o = json_pack("{s:s,s:I,s:s,s:i,s:s,s:I,s:b}", "state", state_name(s->state),
-			      "pid", (json_int_t)s->pid, "comm", s->pid ? comm : "",
+		o = json_pack("{s:s,s:i,s:s,s:I,s:b,s:b,s:b}", "state", state_name(s->state),
 			      "port", s->port, "role", role_name(s->role),
-			      "age_ns", (json_int_t)s->age_ns, "age_is_lower_bound", s->lower_bound);
+			      "age_ns", (json_int_t)s->age_ns, "age_is_lower_bound", s->lower_bound,
+			      "age_is_estimate", s->estimated, "seeded", s->seeded);
+		set_owner(o, s->pid, s->comm);
 		if (s->family) {
 			inet_ntop(s->family, s->laddr, ip, sizeof(ip));
 			json_object_set_new(o, "local", json_pack("{s:s,s:i}", "addr", ip, "port", s->lport));

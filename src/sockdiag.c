@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
 #include "sockdiag.h"
 
@@ -93,11 +95,27 @@ struct dump_ctx {
 	int stop;
 };
 
+static int on_attr(const struct nlattr *attr, void *data)
+{
+	struct sd_sock *s = data;
+	const struct tcp_info *info;
+
+	if (mnl_attr_get_type(attr) != INET_DIAG_INFO)
+		return MNL_CB_OK;
+	/* Older kernels send a shorter struct: read only what is there. */
+	if (mnl_attr_get_payload_len(attr) <
+	    offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof(info->tcpi_last_data_recv))
+		return MNL_CB_OK;
+	info = mnl_attr_get_payload(attr);
+	s->last_data_recv_ms = info->tcpi_last_data_recv;
+	return MNL_CB_OK;
+}
+
 static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct dump_ctx *ctx = data;
-	struct sd_sock s = { .netns = ctx->netns };
+	struct sd_sock s = { .netns = ctx->netns, .last_data_recv_ms = -1 };
 	size_t alen;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
@@ -112,6 +130,8 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 	s.ino = m->idiag_inode;
 	s.expires_ms = m->idiag_expires;
 	s.uid = m->idiag_uid;
+	s.cookie = (uint64_t)m->id.idiag_cookie[0] | (uint64_t)m->id.idiag_cookie[1] << 32;
+	mnl_attr_parse(nlh, sizeof(*m), on_attr, &s);
 	ctx->stop = ctx->cb(&s, ctx->arg);
 	return ctx->stop ? MNL_CB_STOP : MNL_CB_OK;
 }
@@ -134,6 +154,7 @@ static int dump_family(struct mnl_socket *nl, int family, uint32_t states,
 	req->sdiag_family = family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = states;
+	req->idiag_ext = 1 << (INET_DIAG_INFO - 1);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {

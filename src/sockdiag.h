@@ -16,6 +16,9 @@ struct sd_sock {
 	uint64_t ino; /* 0 for timewait sockets and the accept queue */
 	uint32_t expires_ms; /* time left on the socket's timer */
 	uint32_t uid;
+	uint64_t cookie;
+	/* tcp_info of full sockets: ms since data last arrived; -1 if unknown */
+	int64_t last_data_recv_ms;
 };
 
 typedef int (*sd_cb)(const struct sd_sock *s, void *arg);

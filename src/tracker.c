@@ -32,7 +32,9 @@ struct cw_rec {
 	struct tuple tp;
 	uint32_t pid; /* seen acting on it in process context, 0 if not */
 	uint8_t role;
+	bool seeded; /* listed at start-up: enter_ns is only when tracing began */
 	char comm[TCPWT_COMM_LEN];
+	uint64_t estimate_ns; /* seeded: entry estimated from tcp_info, 0 if none */
 };
 
 /*
@@ -45,6 +47,7 @@ struct tw_rec {
 	uint64_t group;
 	uint64_t tuple_hash;
 	uint32_t netns;
+	bool seeded;
 };
 
 struct listener {
@@ -59,6 +62,9 @@ struct tracker {
 	struct owners *owners;
 	struct table *cw; /* sock address -> struct cw_rec */
 	struct table *tw; /* timewait address -> struct tw_rec */
+	/* Listed by sock_diag at start-up, known by cookie until they end. */
+	struct table *cw_seeded; /* cookie -> struct cw_rec */
+	struct table *tw_seeded; /* cookie -> struct tw_rec */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	uint16_t eph_lo, eph_hi; /* ephemeral port range */
 	struct tracker_stats stats;
@@ -93,7 +99,9 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 	t->cw = table__new(sizeof(struct cw_rec));
 	t->tw = table__new(sizeof(struct tw_rec));
 	t->listeners = table__new(sizeof(struct listener));
-	if (!t->cw || !t->tw || !t->listeners) {
+	t->cw_seeded = table__new(sizeof(struct cw_rec));
+	t->tw_seeded = table__new(sizeof(struct tw_rec));
+	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -108,6 +116,8 @@ void tracker__free(struct tracker *t)
 	table__free(t->cw);
 	table__free(t->tw);
 	table__free(t->listeners);
+	table__free(t->cw_seeded);
+	table__free(t->tw_seeded);
 	free(t);
 }
 
@@ -261,16 +271,39 @@ static void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t in
 	memset(comm, 0, TCPWT_COMM_LEN);
 }
 
+/* A socket by its address, else (listed at start-up) by its cookie. */
+static void *find_rec(struct table *by_addr, struct table *by_cookie, uint64_t id,
+		      uint64_t cookie, struct table **in, uint64_t *key)
+{
+	void *r = table__find(by_addr, id);
+
+	*in = by_addr;
+	*key = id;
+	if (r || !cookie)
+		return r;
+	*in = by_cookie;
+	*key = cookie;
+	return table__find(by_cookie, cookie);
+}
+
 static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 {
-	struct cw_rec *r = table__find(t->cw, e->id);
 	char comm[TCPWT_COMM_LEN];
-	uint64_t group;
+	struct table *in;
+	struct cw_rec *r;
+	uint64_t group, key;
 	uint32_t pid;
 	bool shared;
 
+	r = find_rec(t->cw, t->cw_seeded, e->id, e->cookie, &in, &key);
 	if (!r)
-		return; /* entered before tracing began, or filtered out */
+		return; /* filtered out */
+	if (r->seeded) {
+		/* Its entry was never seen: no duration to measure. */
+		t->stats.seeded_ended++;
+		table__delete(in, key);
+		return;
+	}
 	if (e->flags & TCPWT_F_OWNER) {
 		/* close()/shutdown() by the holder: the owner at last. */
 		pid = e->tgid;
@@ -281,7 +314,7 @@ static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 	group = group_for(t, TCPWT_CLOSE_WAIT, r->role, &r->tp, pid, comm);
 	if (group && e->ts_ns >= r->enter_ns)
 		agg__complete(t->agg, group, e->ts_ns - r->enter_ns, TW_END_NONE);
-	table__delete(t->cw, e->id);
+	table__delete(in, key);
 }
 
 /* ---- TIME_WAIT ---- */
@@ -326,45 +359,116 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 		r->tw_ns = e->ts_ns;
 }
 
-static void tw_end(struct tracker *t, uint64_t id, uint64_t ts, uint8_t substate,
-		   uint64_t entry_ns, enum tw_end how)
+static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how)
 {
-	struct tw_rec *r = table__find(t->tw, id);
-	uint64_t start;
+	struct table *in;
+	struct tw_rec *r;
+	uint64_t start, key;
 
+	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
 	/* Unknown, or a late report about an earlier socket at this address. */
-	if (!r || ts < r->born_ns)
+	if (!r || s->ts_ns < r->born_ns)
 		return;
-	if (substate != TCPWT_TIME_WAIT) {
+	if (s->substate != TCPWT_TIME_WAIT) {
 		t->stats.fin_wait2_only++;
-		table__delete(t->tw, id);
+		table__delete(in, key);
 		return;
 	}
 	start = r->tw_ns;
 	if (!start)
-		start = entry_ns > r->born_ns && entry_ns <= ts ? entry_ns : r->born_ns;
-	agg__complete(t->agg, r->group, ts - start, how);
-	table__delete(t->tw, id);
+		start = s->entry_ns > r->born_ns && s->entry_ns <= s->ts_ns ? s->entry_ns
+									    : r->born_ns;
+	agg__complete(t->agg, r->group, s->ts_ns - start, how);
+	table__delete(in, key);
 }
 
 static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 {
-	tw_end(t, e->id, e->ts_ns, e->state, e->entry_ns,
-	       e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED);
+	struct tcpwt_tw_slot s = { .tw = e->id, .ts_ns = e->ts_ns, .entry_ns = e->entry_ns,
+				   .cookie = e->cookie, .substate = e->state };
+
+	tw_end(t, &s, e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED);
 }
 
 void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 			       uint64_t now_ns)
 {
+	struct table *in;
 	struct tw_rec *r;
+	uint64_t key;
 
 	if (!s->tw || now_ns < s->ts_ns + PARKED_CANCEL_NS)
 		return;
-	r = table__find(t->tw, s->tw);
+	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
 	if (!r || s->ts_ns < r->born_ns)
 		return;
 	t->stats.kills_from_slots++;
-	tw_end(t, s->tw, s->ts_ns, s->substate, s->entry_ns, TW_END_KILLED);
+	tw_end(t, s, TW_END_KILLED);
+}
+
+static void tuple_of_diag(const struct sd_sock *s, struct tuple *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->netns = s->netns;
+	tp->family = s->family;
+	tp->lport = s->lport;
+	tp->rport = s->rport;
+	memcpy(tp->laddr, s->laddr, sizeof(tp->laddr));
+	memcpy(tp->raddr, s->raddr, sizeof(tp->raddr));
+}
+
+static void seed_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
+		    uint64_t start_ns)
+{
+	struct cw_rec *r;
+	bool created;
+
+	r = table__get(t->cw_seeded, s->cookie, &created);
+	if (!r || !created)
+		return;
+	r->enter_ns = start_ns;
+	r->seeded = true;
+	r->ino = s->ino;
+	tuple_of_diag(s, &r->tp);
+	r->role = classify(t, &r->tp);
+	/* Data last came in then; the FIN came with it or after. An estimate. */
+	if (s->last_data_recv_ms >= 0 && (uint64_t)s->last_data_recv_ms * 1000000ULL < now_ns)
+		r->estimate_ns = now_ns - (uint64_t)s->last_data_recv_ms * 1000000ULL;
+}
+
+static void seed_tw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns)
+{
+	uint64_t left_ns = (uint64_t)s->expires_ms * 1000000ULL, group;
+	struct tuple tp;
+	struct tw_rec *r;
+	bool created;
+
+	tuple_of_diag(s, &tp);
+	group = group_for(t, TCPWT_TIME_WAIT, classify(t, &tp), &tp, 0, TCPWT_PREEXISTING);
+	if (!group || left_ns > TW_LEN_NS || now_ns < TW_LEN_NS - left_ns)
+		return;
+	r = table__get(t->tw_seeded, s->cookie, &created);
+	if (!r || !created)
+		return;
+	/* The timer was armed to 60 s when it entered TIME_WAIT. */
+	r->born_ns = r->tw_ns = now_ns - (TW_LEN_NS - left_ns);
+	r->group = group;
+	r->tuple_hash = tuple_hash(&tp);
+	r->netns = tp.netns;
+	r->seeded = true;
+}
+
+void tracker__seed(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
+		   uint64_t start_ns)
+{
+	if (t->cfg->family && t->cfg->family != s->family)
+		return;
+	if (s->state == TCPWT_LISTEN)
+		tracker__add_listener(t, s->netns, s->lport, s->ino);
+	else if (s->state == TCPWT_CLOSE_WAIT && s->cookie)
+		seed_cw(t, s, now_ns, start_ns);
+	else if (s->state == TCPWT_TIME_WAIT && s->cookie)
+		seed_tw(t, s, now_ns);
 }
 
 int tracker__on_data(struct tracker *t, const void *data, size_t len)
@@ -477,6 +581,7 @@ static void learn_cw_inodes(struct tracker *t)
 	netns_set = table__new(1);
 	if (!m.want || !netns_set)
 		goto out;
+	/* Seeded sockets came with their inode, or are in the accept queue. */
 	while ((r = table__next(t->cw, &pos, &id))) {
 		uint64_t *slot;
 
@@ -552,13 +657,13 @@ static void keep_oldest(struct open_sock *v, size_t top, size_t *n,
 	v[i] = *s;
 }
 
-static void snapshot_cw(struct tracker *t, uint64_t now, struct open_sock *oldest,
-			size_t top, size_t *n)
+static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
+			struct open_sock *oldest, size_t top, size_t *n)
 {
 	struct cw_rec *r;
 	size_t pos = 0;
 
-	while ((r = table__next(t->cw, &pos, NULL))) {
+	while ((r = table__next(recs, &pos, NULL))) {
 		struct open_sock s = { .state = TCPWT_CLOSE_WAIT, .role = r->role };
 		struct group *g;
 		uint64_t group;
@@ -569,7 +674,12 @@ static void snapshot_cw(struct tracker *t, uint64_t now, struct open_sock *oldes
 		if (!group)
 			continue;
 		s.age_ns = now > r->enter_ns ? now - r->enter_ns : 0;
-		agg__add_open(t->agg, group, s.age_ns, false, false);
+		s.seeded = s.lower_bound = r->seeded;
+		if (r->estimate_ns && r->estimate_ns < now && now - r->estimate_ns > s.age_ns) {
+			s.age_ns = now - r->estimate_ns;
+			s.estimated = true;
+		}
+		agg__add_open(t->agg, group, s.age_ns, s.seeded, s.lower_bound, s.estimated);
 		g = agg__find(t->agg, group);
 		if (g && shared)
 			g->shared = true;
@@ -584,20 +694,20 @@ static void snapshot_cw(struct tracker *t, uint64_t now, struct open_sock *oldes
 	}
 }
 
-static void snapshot_tw(struct tracker *t, uint64_t now, struct open_sock *oldest,
-			size_t top, size_t *n)
+static void snapshot_tw(struct tracker *t, struct table *recs, uint64_t now,
+			struct open_sock *oldest, size_t top, size_t *n)
 {
 	struct tw_rec *r;
 	size_t pos = 0;
 
-	while ((r = table__next(t->tw, &pos, NULL))) {
-		struct open_sock s = { .state = TCPWT_TIME_WAIT };
+	while ((r = table__next(recs, &pos, NULL))) {
+		struct open_sock s = { .state = TCPWT_TIME_WAIT, .seeded = r->seeded };
 		struct group *g = agg__find(t->agg, r->group);
 
 		if (!r->tw_ns || !g)
 			continue; /* still FIN_WAIT2 */
 		s.age_ns = now > r->tw_ns ? now - r->tw_ns : 0;
-		agg__add_open(t->agg, r->group, s.age_ns, false, false);
+		agg__add_open(t->agg, r->group, s.age_ns, s.seeded, false, false);
 		s.role = g->key.role;
 		s.port = g->key.port;
 		s.pid = g->key.pid;
@@ -614,13 +724,17 @@ void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *old
 	learn_cw_inodes(t);
 	settle_fin_wait2(t, now_ns);
 	agg__reset_open(t->agg);
-	snapshot_cw(t, now_ns, oldest, top, n_cw);
-	snapshot_tw(t, now_ns, oldest + top, top, n_tw);
+	snapshot_cw(t, t->cw, now_ns, oldest, top, n_cw);
+	snapshot_cw(t, t->cw_seeded, now_ns, oldest, top, n_cw);
+	snapshot_tw(t, t->tw, now_ns, oldest + top, top, n_tw);
+	snapshot_tw(t, t->tw_seeded, now_ns, oldest + top, top, n_tw);
 }
 
 const struct tracker_stats *tracker__stats(struct tracker *t)
 {
-	t->stats.tracked_sockets = table__len(t->cw) + table__len(t->tw);
-	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw);
+	t->stats.tracked_sockets = table__len(t->cw) + table__len(t->tw) +
+				   table__len(t->cw_seeded) + table__len(t->tw_seeded);
+	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +
+				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded);
 	return &t->stats;
 }

@@ -10,6 +10,10 @@
 #include "agg.h"
 #include "cli.h"
 #include "owner.h"
+#include "sockdiag.h"
+
+/* The owner name of TIME_WAIT sockets that were there before tracing began. */
+#define TCPWT_PREEXISTING "(pre-existing)"
 
 /* Oddities the tracker met, for the report's footnotes. */
 struct tracker_stats {
@@ -18,6 +22,7 @@ struct tracker_stats {
 	uint64_t missed_ends; /* a socket reappeared before its end was seen */
 	uint64_t fin_wait2_only; /* timewait sockets that never reached TIME_WAIT */
 	uint64_t kills_from_slots; /* kills read from the per-CPU slots */
+	uint64_t seeded_ended; /* listed at start-up, ended unmeasured */
 	uint64_t tracked_bytes; /* userspace memory of the per-socket tables */
 	uint64_t tracked_sockets;
 };
@@ -29,6 +34,7 @@ struct open_sock {
 	uint8_t family;
 	bool seeded; /* existed before tracing began */
 	bool lower_bound; /* age is a lower bound: the entry was not seen */
+	bool estimated; /* age is the kernel's estimate (tcp_info), not measured */
 	uint16_t port;
 	uint16_t lport;
 	uint16_t rport;
@@ -50,6 +56,13 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len);
 /* A listener known from sock_diag at start-up (its owner by inode). */
 void tracker__add_listener(struct tracker *t, uint32_t netns, uint16_t port,
 			   uint64_t ino);
+/*
+ * A socket sock_diag listed at start-up: a listener, or a socket already in
+ * CLOSE_WAIT (its age known only as a lower bound, plus an estimate) or in
+ * TIME_WAIT (its entry known from the timer).
+ */
+void tracker__seed(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
+		   uint64_t start_ns);
 /*
  * A timewait timer cancelled on some CPU with nothing after it: a kill once
  * it is old enough that an expiry or re-arm would have followed.

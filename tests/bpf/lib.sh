@@ -59,6 +59,15 @@ tracer_stop() {
 	[ -s "$OUT" ] || fail "tracer printed no report"
 }
 
+# tracer_wait: for a tracer that ends by itself (-d, INTERVAL COUNT).
+tracer_wait() {
+	wait "$TRACER_PID"
+	local rc=$?
+	TRACER_PID=
+	[ "$rc" -eq 0 ] || fail "tracer exited with $rc: $(cat "$WORK/tracer.err")"
+	[ -s "$OUT" ] || fail "tracer printed no report"
+}
+
 # wl_bg NS NAME ARGS...: tcpwl in the namespace, in the background; sets NAME_PID
 # once it reports ready.
 wl_bg() {

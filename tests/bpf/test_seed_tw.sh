@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# TIME_WAIT sockets that exist before the tracer starts are all reported,
+# under an explicit unknown pre-existing owner, with ages from the kernel's
+# timer.
+. "$(dirname "$0")/lib.sh"
+PORT=18021 N=6 BEFORE=5 TRACE=2
+netns_new NS
+wl_bg "$NS" server server --port $PORT --count $N
+wl_bg "$NS" client client --port $PORT --count $N
+wl_wait client
+wl_wait server
+closed=$(date +%s%N)
+sleep $BEFORE
+tracer_start -P $PORT $TRACE 1
+tracer_wait
+age_max=$(($(date +%s%N) - closed))
+
+t=$(group TIME_WAIT $PORT client)
+check_group "TIME_WAIT group" "$t"
+check_eq "pid" "$(field "$t" pid)" null
+check_eq "owner" "$(field "$t" comm)" "unknown (pre-existing)"
+check_eq "open" "$(field "$t" open)" $N
+check_eq "open_seeded" "$(field "$t" open_seeded)" $N
+check_ge "oldest_open_ns" "$(field "$t" oldest_open_ns)" $(((BEFORE + TRACE) * 1000000000 - 100000000))
+check_le "oldest_open_ns" "$(field "$t" oldest_open_ns)" $((age_max + 100000000))
+check_eq "not labelled lower bound (the timer tells)" "$(field "$t" oldest_open_is_lower_bound)" false
+finish

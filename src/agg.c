@@ -30,8 +30,10 @@ void agg__free(struct agg *a)
 
 	if (!a)
 		return;
-	while ((g = table__next(a->groups, &pos, NULL)))
+	while ((g = table__next(a->groups, &pos, NULL))) {
 		hist__free(&g->hist);
+		free(g->cmdline);
+	}
 	table__free(a->groups);
 	free(a);
 }
@@ -42,20 +44,20 @@ static bool same_key(const struct group_key *a, const struct group_key *b)
 	       a->pid == b->pid && !strncmp(a->comm, b->comm, TCPWT_COMM_LEN);
 }
 
-uint64_t agg__group(struct agg *a, const struct group_key *key)
+uint64_t agg__group(struct agg *a, const struct group_key *key, bool *created)
 {
 	struct group_key k = *key;
 	uint64_t id;
 
+	*created = false;
 	k.comm[TCPWT_COMM_LEN - 1] = '\0';
 	id = table__hash(&k, sizeof(k));
 	for (;; id = id + 1 ? id + 1 : 1) {
-		bool created;
-		struct group *g = table__get(a->groups, id, &created);
+		struct group *g = table__get(a->groups, id, created);
 
 		if (!g)
 			return 0;
-		if (created) {
+		if (*created) {
 			g->key = k;
 			hist__init(&g->hist);
 			return id;

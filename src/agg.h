@@ -33,14 +33,18 @@ struct group {
 	bool oldest_is_lower_bound; /* the oldest one's entry time is unknown */
 	bool oldest_is_estimate; /* its age is the kernel's estimate */
 	bool shared; /* some socket's file is held by several processes */
+	char *cmdline; /* the owner's command line when first seen, or NULL */
 };
 
 struct agg;
 
 struct agg *agg__new(void);
 void agg__free(struct agg *a);
-/* Id of the group with this key (created on first use), 0 on ENOMEM. */
-uint64_t agg__group(struct agg *a, const struct group_key *key);
+/*
+ * Id of the group with this key (created on first use, *created set), 0 on
+ * ENOMEM.
+ */
+uint64_t agg__group(struct agg *a, const struct group_key *key, bool *created);
 struct group *agg__find(struct agg *a, uint64_t id);
 int agg__complete(struct agg *a, uint64_t id, uint64_t ns, enum tw_end end);
 void agg__reset_open(struct agg *a);

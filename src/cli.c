@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include "cli.h"
+#include "export.h"
+#include "http.h"
 
 #ifndef TCPWT_VERSION
 #define TCPWT_VERSION "dev"
@@ -22,6 +24,12 @@ enum {
 	OPT_RINGBUF,
 	OPT_CLOSERS,
 	OPT_CLASSIC,
+	OPT_EXPORT,
+	OPT_EXPORT_FORMAT,
+	OPT_LISTEN,
+	OPT_TEXTFILE,
+	OPT_NO_PID,
+	OPT_MAX_SERIES,
 };
 
 static const char doc[] =
@@ -54,6 +62,12 @@ static const struct argp_option opts[] = {
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of two (default 8 MiB)", 0 },
 	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets awaiting TIME_WAIT tracked at once (default 65536)", 0 },
+	{ "export", OPT_EXPORT, "PATH", 0, "Write each report to PATH (.json, .csv or .prom), atomically", 0 },
+	{ "export-format", OPT_EXPORT_FORMAT, "FMT", 0, "json, csv or prom, whatever PATH's extension", 0 },
+	{ "listen", OPT_LISTEN, "[HOST:]PORT", 0, "Serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 by default)", 0 },
+	{ "textfile", OPT_TEXTFILE, "DIR", 0, "Keep DIR/tcpwaittrace.prom up to date for node_exporter", 0 },
+	{ "metrics-no-pid", OPT_NO_PID, NULL, 0, "Leave the pid label out of metrics", 0 },
+	{ "max-series", OPT_MAX_SERIES, "N", 0, "At most N label sets in metrics, the rest as comm=\"other\" (default 500)", 0 },
 	{ "classic-tracepoints", OPT_CLASSIC, NULL, 0, "Attach classic tracepoints, not tp_btf", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
@@ -218,6 +232,36 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CLASSIC:
 		cfg->classic = true;
 		return 0;
+	case OPT_EXPORT:
+		cfg->export_path = arg;
+		return 0;
+	case OPT_EXPORT_FORMAT:
+		if (export__format(NULL, arg, (enum export_format *)&cfg->export_format)) {
+			fprintf(stderr, "tcpwaittrace: invalid export format '%s': expected json, csv or prom\n", arg);
+			return EXIT_BAD_INPUT;
+		}
+		return 0;
+	case OPT_LISTEN: {
+		char host[64];
+		unsigned int port;
+
+		if (http__parse_addr(arg, host, sizeof(host), &port)) {
+			fprintf(stderr, "tcpwaittrace: invalid listen address '%s': expected [HOST:]PORT\n", arg);
+			return EXIT_BAD_INPUT;
+		}
+		cfg->listen = arg;
+		return 0;
+	}
+	case OPT_TEXTFILE:
+		cfg->textfile_dir = arg;
+		return 0;
+	case OPT_NO_PID:
+		cfg->metrics_no_pid = true;
+		return 0;
+	case OPT_MAX_SERIES:
+		err = parse_number("max series", arg, 1, 1000000, &v);
+		cfg->max_series = v;
+		return err;
 	case 'v':
 		cfg->verbose = true;
 		return 0;
@@ -251,9 +295,16 @@ int cli__parse(int argc, char **argv, struct config *cfg)
 	cfg->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
 	cfg->closers_max = DEFAULT_CLOSERS;
 	cfg->btf_path = "/sys/kernel/btf/vmlinux";
+	cfg->max_series = 500;
 	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, cfg);
 	if (err == EXIT_BAD_INPUT)
 		return err;
+	if (!err && cfg->export_path && !cfg->export_format &&
+	    export__format(cfg->export_path, NULL, (enum export_format *)&cfg->export_format)) {
+		fprintf(stderr, "tcpwaittrace: cannot tell the format of '%s': use .json, .csv or .prom, or --export-format\n",
+			cfg->export_path);
+		return EXIT_BAD_INPUT;
+	}
 	/* argp printed its own one-line error (unknown option, missing value). */
 	return err ? EXIT_BAD_INPUT : 0;
 }

@@ -32,6 +32,12 @@ struct config {
 	bool exit_now; /* --help or --version was printed */
 	bool classic; /* classic tracepoints even where tp_btf works */
 	const char *btf_path; /* BTF to check and load against */
+	const char *export_path; /* final report (each report with INTERVAL) */
+	int export_format; /* enum export_format */
+	const char *listen; /* HOST:PORT serving /metrics */
+	const char *textfile_dir; /* node_exporter textfile collector */
+	bool metrics_no_pid;
+	unsigned int max_series;
 	uint32_t ringbuf_bytes;
 	uint32_t closers_max; /* sockets that closed first, awaiting TIME_WAIT */
 };

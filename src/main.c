@@ -10,8 +10,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include "agg.h"
 #include "cli.h"
+#include "export.h"
+#include "http.h"
 #include "loader.h"
 #include "owner.h"
 #include "report.h"
@@ -20,6 +23,7 @@
 
 #define POLL_MS 100
 #define MAX_CPUS 1024
+#define METRICS_NS 1000000000ULL /* metrics refresh for scrapers */
 
 static volatile sig_atomic_t exiting;
 
@@ -31,6 +35,10 @@ struct run {
 	struct loader *loader;
 	uint64_t start_ns;
 	time_t wall_start;
+	struct utsname uts;
+	struct metrics_opts metrics;
+	struct http *http;
+	char textfile[4096];
 };
 
 static uint64_t now_ns(void)
@@ -120,46 +128,107 @@ static void collect_parked(struct run *r, uint64_t now)
 		tracker__on_parked_cancel(r->tracker, &slots[i], now);
 }
 
-static int print_report(struct run *r)
+/* Everything one report needs, brought up to date now. */
+static int build_report(struct run *r, struct report *rep, struct open_sock **oldest)
 {
 	size_t top = r->cfg.top, n_cw, n_tw;
-	struct open_sock *oldest = calloc(2 * top + 1, sizeof(*oldest));
 	struct loader_counters c;
-	struct report rep = { .cfg = &r->cfg, .wall_start = r->wall_start };
 	uint64_t now;
-	int err;
 
-	if (!oldest)
+	*oldest = calloc(2 * top + 1, sizeof(**oldest));
+	if (!*oldest)
 		return -ENOMEM;
+	memset(rep, 0, sizeof(*rep));
 	loader__drain(r->loader);
 	now = now_ns();
 	collect_parked(r, now);
-	tracker__snapshot(r->tracker, now, oldest, top, &n_cw, &n_tw);
+	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
 	loader__counters(r->loader, &c);
-	rep.elapsed_s = (now - r->start_ns) / 1e9;
-	rep.wall_end = time(NULL);
-	rep.ngroups = agg__sorted(r->agg, &rep.groups);
-	rep.oldest_cw = oldest;
-	rep.n_cw = n_cw;
-	rep.oldest_tw = oldest + top;
-	rep.n_tw = n_tw;
-	rep.ringbuf_full = c.ringbuf_full;
-	rep.recursion_misses = c.recursion_misses;
-	rep.untracked_sockets = c.untracked_sockets;
-	rep.stats = tracker__stats(r->tracker);
+	rep->cfg = &r->cfg;
+	rep->wall_start = r->wall_start;
+	rep->elapsed_s = (now - r->start_ns) / 1e9;
+	rep->wall_end = time(NULL);
+	rep->ngroups = agg__sorted(r->agg, &rep->groups);
+	rep->oldest_cw = *oldest;
+	rep->n_cw = n_cw;
+	rep->oldest_tw = *oldest + top;
+	rep->n_tw = n_tw;
+	rep->ringbuf_full = c.ringbuf_full;
+	rep->recursion_misses = c.recursion_misses;
+	rep->untracked_sockets = c.untracked_sockets;
+	rep->stats = tracker__stats(r->tracker);
+	rep->host = r->uts.nodename;
+	rep->kernel = r->uts.release;
+	return 0;
+}
+
+static void free_report(struct report *rep, struct open_sock *oldest)
+{
+	free(rep->groups);
+	free(oldest);
+}
+
+static void publish_metrics(struct run *r, const struct report *rep)
+{
+	size_t len;
+	char *text;
+	int err;
+
+	if (r->textfile[0]) {
+		err = export__write(r->textfile, EXPORT_PROM, rep, &r->metrics);
+		if (err)
+			fprintf(stderr, "tcpwaittrace: cannot write %s: %s\n", r->textfile, strerror(-err));
+	}
+	if (r->http) {
+		text = export__prom_string(rep, &r->metrics, &len);
+		if (text)
+			http__publish(r->http, text, len);
+	}
+}
+
+/* Metrics for scrapers between reports; counters are cumulative since start. */
+static void refresh_metrics(struct run *r)
+{
+	struct open_sock *oldest;
+	struct report rep;
+
+	if (!r->http && !r->textfile[0])
+		return;
+	if (build_report(r, &rep, &oldest))
+		return;
+	publish_metrics(r, &rep);
+	free_report(&rep, oldest);
+}
+
+static int print_report(struct run *r)
+{
+	struct open_sock *oldest;
+	struct report rep;
+	int err;
+
+	err = build_report(r, &rep, &oldest);
+	if (err)
+		return err;
 	if (r->cfg.output == OUTPUT_JSON)
-		err = report__json_line(stdout, &rep);
+		report__json_line(stdout, &rep);
 	else
 		report__text(stdout, &rep);
 	err = ferror(stdout) ? -EPIPE : 0;
-	free(rep.groups);
-	free(oldest);
+	if (r->cfg.export_path) {
+		int e = export__write(r->cfg.export_path, r->cfg.export_format, &rep, &r->metrics);
+
+		if (e)
+			fprintf(stderr, "tcpwaittrace: cannot write %s: %s (the previous file is kept)\n",
+				r->cfg.export_path, strerror(-e));
+	}
+	publish_metrics(r, &rep);
+	free_report(&rep, oldest);
 	return err;
 }
 
 static int trace(struct run *r)
 {
-	uint64_t next_report = 0, deadline = 0;
+	uint64_t next_report = 0, deadline = 0, next_metrics;
 	unsigned int reports = 0;
 	int err;
 
@@ -167,6 +236,7 @@ static int trace(struct run *r)
 		next_report = r->start_ns + r->cfg.interval * 1000000000ULL;
 	if (r->cfg.duration)
 		deadline = r->start_ns + r->cfg.duration * 1000000000ULL;
+	next_metrics = r->start_ns;
 	while (!exiting) {
 		uint64_t now;
 
@@ -186,9 +256,45 @@ static int trace(struct run *r)
 				return 0;
 			next_report += r->cfg.interval * 1000000000ULL;
 		}
+		if (now >= next_metrics) {
+			refresh_metrics(r);
+			next_metrics = now + METRICS_NS;
+		}
 	}
 	/* A closed stdout (EPIPE) is a quiet end, not an error. */
 	print_report(r);
+	return 0;
+}
+
+/* Outputs that can fail are tried before any tracing. */
+static int open_outputs(struct run *r)
+{
+	int err;
+
+	if (r->cfg.export_path) {
+		err = export__check_path(r->cfg.export_path);
+		if (err) {
+			fprintf(stderr, "tcpwaittrace: cannot write export file %s: %s\n",
+				r->cfg.export_path, strerror(-err));
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (r->cfg.textfile_dir) {
+		snprintf(r->textfile, sizeof(r->textfile), "%s/tcpwaittrace.prom", r->cfg.textfile_dir);
+		err = export__check_path(r->textfile);
+		if (err) {
+			fprintf(stderr, "tcpwaittrace: cannot write %s: %s\n", r->textfile, strerror(-err));
+			return EXIT_BAD_INPUT;
+		}
+	}
+	if (r->cfg.listen) {
+		err = http__start(r->cfg.listen, &r->http);
+		if (err) {
+			fprintf(stderr, "tcpwaittrace: cannot listen on %s: %s\n", r->cfg.listen,
+				strerror(-err));
+			return EXIT_ENV;
+		}
+	}
 	return 0;
 }
 
@@ -203,6 +309,12 @@ int main(int argc, char **argv)
 	err = check_environment(&r.cfg);
 	if (err)
 		return err;
+	uname(&r.uts);
+	r.metrics.no_pid = r.cfg.metrics_no_pid;
+	r.metrics.max_series = r.cfg.max_series;
+	err = open_outputs(&r);
+	if (err)
+		goto cleanup;
 	setup_signals();
 	r.agg = agg__new();
 	r.owners = owners__new("/proc", r.cfg.pids, r.cfg.npids);
@@ -223,6 +335,7 @@ int main(int argc, char **argv)
 		loader__mode(r.loader));
 	err = trace(&r) ? EXIT_ENV : 0;
 cleanup:
+	http__stop(r.http);
 	loader__free(r.loader);
 	tracker__free(r.tracker);
 	owners__free(r.owners);

@@ -74,6 +74,29 @@ bool owners__alive(const struct owners *o, uint32_t pid)
 	return access(path, F_OK) == 0;
 }
 
+char *owners__cmdline(const struct owners *o, uint32_t pid)
+{
+	char path[PATH_MAX], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%u/cmdline", o->proc, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 static void note_holder(struct owners *o, uint64_t ino, uint32_t pid)
 {
 	struct owner_info *info;

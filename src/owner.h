@@ -31,5 +31,7 @@ unsigned long owners__scans(const struct owners *o);
 /* The process's name (its main thread's comm); "?" when gone. */
 void owners__comm(const struct owners *o, uint32_t pid, char *comm);
 bool owners__alive(const struct owners *o, uint32_t pid);
+/* The process's command line, arguments joined by spaces; NULL when gone. */
+char *owners__cmdline(const struct owners *o, uint32_t pid);
 
 #endif

@@ -240,6 +240,13 @@ static void set_owner(json_t *o, uint32_t pid, const char *comm)
 	json_object_set_new(o, "comm", json_string(name));
 }
 
+static void add_fine(const struct hist_bucket *b, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:I,s:I}", "lo_ns", (json_int_t)b->lo_ns,
+					     "hi_ns", (json_int_t)b->hi_ns,
+					     "count", (json_int_t)b->count));
+}
+
 static json_t *group_json(const struct group *g)
 {
 	const struct hist *h = &g->hist;
@@ -261,6 +268,18 @@ static json_t *group_json(const struct group *g)
 	json_object_set_new(o, "max_ns", json_integer(h->max_ns));
 	json_object_set_new(o, "sum_ns", json_integer(h->sum_ns));
 	json_object_set_new(o, "histogram", hist_json(h));
+	json_t *fine = json_array();
+
+	hist__for_each_fine(h, add_fine, fine);
+	json_object_set_new(o, "fine_histogram", fine);
+	if (g->cmdline) {
+		char safe[4096];
+
+		report__sanitize(safe, g->cmdline, sizeof(safe));
+		json_object_set_new(o, "cmdline", json_string(safe));
+	} else {
+		json_object_set_new(o, "cmdline", json_null());
+	}
 	if (g->key.state == TCPWT_TIME_WAIT) {
 		json_object_set_new(o, "expired", json_integer(g->expired));
 		json_object_set_new(o, "killed", json_integer(g->killed));
@@ -306,6 +325,9 @@ json_t *report__json(const struct report *r)
 	json_array_extend(open, tw);
 	json_decref(cw);
 	json_decref(tw);
+	json_object_set_new(root, "schema", json_integer(REPORT_SCHEMA));
+	json_object_set_new(root, "host", r->host ? json_string(r->host) : json_null());
+	json_object_set_new(root, "kernel", r->kernel ? json_string(r->kernel) : json_null());
 	json_object_set_new(root, "groups", groups);
 	json_object_set_new(root, "oldest_open", open);
 	json_object_set_new(root, "elapsed_s", json_real(r->elapsed_s));

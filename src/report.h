@@ -25,7 +25,11 @@ struct report {
 	uint64_t recursion_misses;
 	uint64_t untracked_sockets;
 	const struct tracker_stats *stats;
+	const char *host;
+	const char *kernel;
 };
+
+#define REPORT_SCHEMA 1
 
 static inline uint64_t report__lost_events(const struct report *r)
 {

@@ -200,6 +200,8 @@ static uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
 			  const struct tuple *tp, uint32_t pid, const char *comm)
 {
 	struct group_key k = { .state = state, .role = role, .pid = pid };
+	bool created;
+	uint64_t id;
 
 	k.port = service_port(role, tp);
 	if (!cli__port_followed(t->cfg, k.port) || !cli__pid_followed(t->cfg, pid))
@@ -207,7 +209,15 @@ static uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
 	if (t->cfg->family && t->cfg->family != tp->family)
 		return 0;
 	strncpy(k.comm, comm, sizeof(k.comm) - 1);
-	return agg__group(t->agg, &k);
+	id = agg__group(t->agg, &k, &created);
+	/* Read now: clients are often gone by report time. */
+	if (created && pid) {
+		struct group *g = agg__find(t->agg, id);
+
+		if (g)
+			g->cmdline = owners__cmdline(t->owners, pid);
+	}
+	return id;
 }
 
 /* ---- CLOSE_WAIT ---- */

@@ -87,7 +87,8 @@ int http__start(const char *addr, struct http **out)
 	struct sockaddr_storage ss = {};
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	unsigned int port, flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* No MHD_USE_ERROR_LOG: our own one-line errors, no noise per bad request. */
+	unsigned int port, flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	char host[INET6_ADDRSTRLEN];
 	struct http *h;
 

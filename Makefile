@@ -67,6 +67,13 @@ $(OUTPUT)/unit-tests: $(TEST_SRCS) $(CORE_OBJS) tests/unit/check.h
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(TEST_SRCS) $(CORE_OBJS) $(LIBS) -o $@
 
+$(OUTPUT)/bench-report: tools/bench-report.c $(CORE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ $(LIBS) -o $@
+
+bench: all $(OUTPUT)/bench-report
+	$(Q)tools/bench.sh
+
 unit: $(OUTPUT)/unit-tests
 	$(Q)$(OUTPUT)/unit-tests
 

@@ -79,22 +79,35 @@ static __always_inline bool port_match(__u16 lport, __u16 rport)
 }
 
 /*
+ * Where the addresses come from: the socket itself (tp_btf, direct loads) or
+ * the classic tracepoint's record.
+ */
+struct sk_src {
+	const struct sock *sk;
+	const struct trace_event_raw_inet_sock_set_state *tp;
+	bool owned; /* a task holds the socket lock: current owns the socket */
+	__u16 family;
+	__u16 lport;
+	__u16 rport;
+};
+
+/*
  * Most transitions run in softirq, where current has nothing to do with the
  * socket. A task that owns the socket lock is in a syscall on the socket
  * (close, shutdown, listen, or the backlog processed when it releases the
  * lock): it holds the socket, so it is an owner. Softirq only touches
  * sockets nobody owns; kernel threads are nobody's process.
  */
-static __always_inline bool current_owner(const struct sock *sk, __u32 *tgid,
+static __always_inline bool current_owner(const struct sk_src *src, __u32 *tgid,
 					  char *comm)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (!BPF_CORE_READ(sk, sk_lock.owned) || (task->flags & PF_KTHREAD))
+	if (!src->owned || (task->flags & PF_KTHREAD))
 		return false;
 	*tgid = bpf_get_current_pid_tgid() >> 32;
 	/* The process's name, not the thread's. */
-	bpf_probe_read_kernel_str(comm, TCPWT_COMM_LEN, BPF_CORE_READ(task, group_leader, comm));
+	__builtin_memcpy(comm, task->group_leader->comm, TCPWT_COMM_LEN);
 	return true;
 }
 
@@ -143,18 +156,6 @@ static __always_inline __u64 sk_ino(const struct sock *sk)
 	return BPF_CORE_READ((struct socket_alloc *)sock, vfs_inode.i_ino);
 }
 
-/*
- * Where the addresses come from: the socket itself (tp_btf, direct loads) or
- * the classic tracepoint's record.
- */
-struct sk_src {
-	const struct sock *sk;
-	const struct trace_event_raw_inet_sock_set_state *tp;
-	__u16 family;
-	__u16 lport;
-	__u16 rport;
-};
-
 static __always_inline void fill_addrs(struct tcpwt_event *e,
 				       const struct sk_src *src, bool btf)
 {
@@ -197,7 +198,7 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 	e->ino = sk_ino(src->sk);
 	e->cookie = sk_cookie(src->sk);
 	fill_addrs(e, src, btf);
-	if (current_owner(src->sk, &e->tgid, e->comm))
+	if (current_owner(src, &e->tgid, e->comm))
 		e->flags |= TCPWT_F_OWNER;
 	submit(e);
 }
@@ -208,7 +209,7 @@ static __always_inline void record_closer(const struct sk_src *src)
 	struct tcpwt_owner owner = {};
 	__u64 key = (__u64)src->sk;
 
-	if (!current_owner(src->sk, &owner.tgid, owner.comm))
+	if (!current_owner(src, &owner.tgid, owner.comm))
 		return;
 	if (filter_pids && !bpf_map_lookup_elem(&pids, &owner.tgid))
 		return;
@@ -307,15 +308,25 @@ static __always_inline int on_set_state(const struct sk_src *src, bool btf,
 	return 0;
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
+/*
+ * Twin programs per context. The kernel skips a program that fires while the
+ * same program already runs on that CPU, and only counts it in
+ * recursion_misses. Softirq often interrupts a task inside this tracepoint
+ * (close() under the socket lock); with one program for sockets a task owns
+ * and one for the others, which softirq alone changes, the nested call always
+ * finds its program idle.
+ */
+static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
+					    int newstate, bool owned)
 {
 	struct sk_src src;
 
-	if (!interesting(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP)
+	if (!interesting(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP ||
+	    !sk->sk_lock.owned != !owned)
 		return 0;
 	src.sk = sk;
 	src.tp = NULL;
+	src.owned = owned;
 	src.family = sk->__sk_common.skc_family;
 	/* Not skc_num: turning into timewait clears it before the CLOSE. */
 	src.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
@@ -323,19 +334,46 @@ int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
 	return on_set_state(&src, true, oldstate, newstate);
 }
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state_owned_btf, const struct sock *sk, int oldstate, int newstate)
 {
+	return on_set_state_btf(sk, oldstate, newstate, true);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state_other_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	return on_set_state_btf(sk, oldstate, newstate, false);
+}
+
+static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx,
+					   bool owned)
+{
+	const struct sock *sk = ctx->skaddr;
 	struct sk_src src;
 
-	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP)
+	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP ||
+	    !BPF_CORE_READ(sk, sk_lock.owned) != !owned)
 		return 0;
-	src.sk = ctx->skaddr;
+	src.sk = sk;
 	src.tp = ctx;
+	src.owned = owned;
 	src.family = ctx->family;
 	src.lport = ctx->sport;
 	src.rport = ctx->dport;
 	return on_set_state(&src, false, ctx->oldstate, ctx->newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int set_state_owned_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return on_set_state_tp(ctx, true);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int set_state_other_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return on_set_state_tp(ctx, false);
 }
 
 /* ---- timewait sockets, seen through their timer ---- */

@@ -155,6 +155,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->n_tw = n_tw;
 	rep->ringbuf_full = c.ringbuf_full;
 	rep->recursion_misses = c.recursion_misses;
+	rep->recursion_misses_benign = c.recursion_misses_benign;
 	rep->untracked_sockets = c.untracked_sockets;
 	rep->stats = tracker__stats(r->tracker);
 	rep->host = r->uts.nodename;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -113,15 +114,27 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 		fprintf(out, "(none seen)\n");
 }
 
+#define MAX_TEXT_HISTOGRAMS 20
+
 static void print_histograms(FILE *out, const struct report *r)
 {
 	char name[32], p90[16];
+	size_t shown = 0, more = 0;
 
 	for (size_t i = 0; i < r->ngroups; i++) {
 		const struct group *g = r->groups[i];
 
 		if (!g->hist.count)
 			continue;
+		/* Nobody reads thousands of bar charts: the busiest groups. */
+		if (shown++ == MAX_TEXT_HISTOGRAMS) {
+			more = 1;
+			continue;
+		}
+		if (more) {
+			more++;
+			continue;
+		}
 		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
 		report__fmt_duration(p90, sizeof(p90), hist__percentile(&g->hist, 0.9));
 		fprintf(out, "\n%s, %s %u, %s[%u]: %llu sockets, p90 %s\n",
@@ -129,6 +142,8 @@ static void print_histograms(FILE *out, const struct report *r)
 			name, g->key.pid, (unsigned long long)g->hist.count, p90);
 		hist__print_log2(&g->hist, out, "");
 	}
+	if (more)
+		fprintf(out, "\n(%zu more histograms: -o json or --export has them all)\n", more);
 }
 
 static void print_oldest(FILE *out, const char *title, const struct open_sock *v,
@@ -217,6 +232,28 @@ void report__text(FILE *out, const struct report *r)
 	fflush(out);
 }
 
+static json_t *bucket_json(const struct hist_bucket *b)
+{
+	json_t *o = json_object();
+
+	/* Keys are constants: skip the UTF-8 checks of json_pack(). */
+	json_object_set_new_nocheck(o, "lo_ns", json_integer(b->lo_ns));
+	json_object_set_new_nocheck(o, "hi_ns", json_integer(b->hi_ns));
+	json_object_set_new_nocheck(o, "count", json_integer(b->count));
+	return o;
+}
+
+/* Fine buckets are many: [lo_ns, hi_ns, count] triples, cheaper than objects. */
+static void add_fine(const struct hist_bucket *b, void *arg)
+{
+	json_t *t = json_array();
+
+	json_array_append_new(t, json_integer(b->lo_ns));
+	json_array_append_new(t, json_integer(b->hi_ns));
+	json_array_append_new(t, json_integer(b->count));
+	json_array_append_new(arg, t);
+}
+
 static json_t *hist_json(const struct hist *h)
 {
 	struct hist_bucket b[HIST_LOG2_SLOTS];
@@ -224,9 +261,7 @@ static json_t *hist_json(const struct hist *h)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:I,s:I,s:I}", "lo_ns", (json_int_t)b[i].lo_ns,
-						     "hi_ns", (json_int_t)b[i].hi_ns,
-						     "count", (json_int_t)b[i].count));
+		json_array_append_new(arr, bucket_json(&b[i]));
 	return arr;
 }
 
@@ -238,13 +273,6 @@ static void set_owner(json_t *o, uint32_t pid, const char *comm)
 	owner_name(name, sizeof(name), pid, comm);
 	json_object_set_new(o, "pid", pid ? json_integer(pid) : json_null());
 	json_object_set_new(o, "comm", json_string(name));
-}
-
-static void add_fine(const struct hist_bucket *b, void *arg)
-{
-	json_array_append_new(arg, json_pack("{s:I,s:I,s:I}", "lo_ns", (json_int_t)b->lo_ns,
-					     "hi_ns", (json_int_t)b->hi_ns,
-					     "count", (json_int_t)b->count));
 }
 
 static json_t *group_json(const struct group *g)
@@ -336,9 +364,11 @@ json_t *report__json(const struct report *r)
 	json_object_set_new(root, "lost_events", json_integer(report__lost_events(r)));
 	json_object_set_new(root, "ringbuf_full", json_integer(r->ringbuf_full));
 	json_object_set_new(root, "recursion_misses", json_integer(r->recursion_misses));
+	json_object_set_new(root, "recursion_misses_benign", json_integer(r->recursion_misses_benign));
 	json_object_set_new(root, "untracked_sockets", json_integer(r->untracked_sockets));
 	if (r->stats) {
 		json_object_set_new(root, "tracked_sockets", json_integer(r->stats->tracked_sockets));
+		json_object_set_new(root, "tracked_bytes", json_integer(r->stats->tracked_bytes));
 		json_object_set_new(root, "bad_events", json_integer(r->stats->bad_events));
 		json_object_set_new(root, "missed_ends", json_integer(r->stats->missed_ends));
 	}
@@ -348,13 +378,18 @@ json_t *report__json(const struct report *r)
 int report__json_line(FILE *out, const struct report *r)
 {
 	json_t *root = report__json(r);
-	int err;
+	char *text;
 
 	if (!root)
 		return -1;
-	err = json_dumpf(root, out, JSON_COMPACT);
+	/* One buffer, one write: json_dumpf() writes token by token. */
+	text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
+	if (!text)
+		return -1;
+	fputs(text, out);
 	fputc('\n', out);
+	free(text);
 	fflush(out);
-	return err;
+	return 0;
 }

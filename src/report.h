@@ -23,6 +23,7 @@ struct report {
 	/* Everything the kernel side could not deliver or track. */
 	uint64_t ringbuf_full;
 	uint64_t recursion_misses;
+	uint64_t recursion_misses_benign;
 	uint64_t untracked_sockets;
 	const struct tracker_stats *stats;
 	const char *host;

@@ -23,7 +23,7 @@ check_eq "json has host, kernel, times, counters" \
 g=$(jq -c --argjson p $PORT '.groups[] | select(.state == "CLOSE_WAIT" and .port == $p)' "$j")
 check_eq "json group completed" "$(field "$g" completed)" $N
 check_eq "json cmdline" "$(jq -r '.cmdline | split(" ") | .[1]' <<<"$g")" server
-check_eq "json fine buckets add up" "$(jq '[.fine_histogram[].count] | add' <<<"$g")" $N
+check_eq "json fine buckets add up" "$(jq '[.fine_histogram[][2]] | add' <<<"$g")" $N
 check_eq "json log2 buckets add up" "$(jq '[.histogram[].count] | add' <<<"$g")" $N
 
 csv_out=$(python3 - "$WORK/report.csv" $PORT <<'PY'

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Overhead benchmark of tcpwaittrace under loopback connection churn.
+#
+#   sudo tools/bench.sh            full run (make bench): 5 interleaved rounds
+#   sudo tools/bench.sh --smoke    a few seconds, for the test suite
+#
+# Each round measures, in turn, churn untraced, with tcpwaittrace attached,
+# and with tcpwaittrace following one unrelated process (-p). Client and
+# server are separate processes in a private network namespace. Then it
+# parks many TIME_WAIT sockets at once to measure memory per tracked socket,
+# and times the rendering of a 10k-group report.
+#
+# Environment: ROUNDS, SECS (per measurement), WORKERS, TW_COUNTS (e.g.
+# "100000 1000000").
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+TRACER="$top/tcpwaittrace"
+WL="$top/.output/tcpwl"
+ROUNDS=${ROUNDS:-5}
+SECS=${SECS:-10}
+WORKERS=${WORKERS:-2}
+TW_COUNTS=${TW_COUNTS:-"100000 1000000"}
+if [ "${1:-}" = --smoke ]; then
+	ROUNDS=1 SECS=2 TW_COUNTS=2000
+fi
+work=$(mktemp -d /tmp/tcpwt-bench.XXXXXX)
+ns="tcpwtbench$$"
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+bg=()
+
+cleanup() {
+	for p in "${bg[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	ip netns del "$ns" 2>/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+make -s -C "$top" tcpwaittrace .output/tcpwl .output/bench-report >&2
+
+new_ns() {
+	ip netns del "$ns" 2>/dev/null || true
+	ip netns add "$ns"
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=2000000
+}
+
+# churn: prints "rate errors"
+churn() {
+	local port=$1
+	ip netns exec "$ns" "$WL" churn-server --port "$port" --duration $((SECS + 2)) \
+		--ready "$work/srv.ready" >"$work/srv.out" 2>&1 &
+	local srv=$!
+	for _ in $(seq 100); do [ -s "$work/srv.ready" ] && break; sleep 0.05; done
+	ip netns exec "$ns" "$WL" churn-client --port "$port" --duration "$SECS" \
+		--workers "$WORKERS" >"$work/cli.out"
+	kill "$srv" 2>/dev/null || true
+	wait "$srv" 2>/dev/null || true
+	rm -f "$work/srv.ready"
+	sed -n 's/.*connections=\([0-9]*\).*rate=\([0-9]*\).*errors=\([0-9]*\).*/\2 \3 \1/p' "$work/cli.out"
+}
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# prog_stats: "name run_cnt run_time_ns" for the tracer's programs.
+prog_stats() {
+	bpftool prog show -j | jq -r '.[] | select(.name | test("^(set_state|timer_)")) |
+		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'
+}
+
+# traced ARGS...: one churn measurement with the tracer attached.
+traced() {
+	"$TRACER" -o json "$@" >"$work/tracer.json" 2>"$work/tracer.err" &
+	local tp=$!
+	bg+=("$tp")
+	for _ in $(seq 100); do grep -q '^Tracing' "$work/tracer.err" && break; sleep 0.05; done
+	local t0 c0 r
+	t0=$(date +%s%N)
+	c0=$(cpu_ticks "$tp")
+	r=$(churn "$1")
+	local c1 t1
+	c1=$(cpu_ticks "$tp")
+	t1=$(date +%s%N)
+	prog_stats >"$work/progs"
+	local rss
+	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$tp/status")
+	kill -INT "$tp"
+	wait "$tp" || true
+	local hz
+	hz=$(getconf CLK_TCK)
+	echo "$r $(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }') $rss"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
+
+sysctl -qw kernel.bpf_stats_enabled=1
+sleep 600 &
+unrelated=$!
+bg+=("$unrelated")
+: >"$work/untraced" >"$work/traced" >"$work/pid" >"$work/ratio" >"$work/ratio_pid"
+: >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost"
+port=20000
+for round in $(seq "$ROUNDS"); do
+	new_ns
+	read -r u ue uc < <(churn $((port++)))
+	new_ns
+	read -r t te tc tcpu trss < <(traced $((port++)))
+	lost=$(jq '[.lost_events, .recursion_misses, .untracked_sockets] | @tsv' -r "$work/tracer.json")
+	awk -v c="$tc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
+	new_ns
+	read -r p pe pc _ _ < <(traced $((port++)) -p "$unrelated")
+	echo "$u" >>"$work/untraced"
+	echo "$t" >>"$work/traced"
+	echo "$p" >>"$work/pid"
+	awk -v a="$t" -v b="$u" 'BEGIN { printf "%.3f\n", a / b }' >>"$work/ratio"
+	awk -v a="$p" -v b="$u" 'BEGIN { printf "%.3f\n", a / b }' >>"$work/ratio_pid"
+	echo "$tcpu" >>"$work/cpu"
+	echo "$trss" >>"$work/rss"
+	echo "$lost" >>"$work/lost"
+	echo "round $round: untraced $u/s ($ue errors), traced $t/s, traced -p other $p/s;" \
+		"lost/recursion/untracked: $lost; tracer cpu ${tcpu}%, peak rss ${trss} kB" >&2
+done
+kill "$unrelated" 2>/dev/null || true
+
+echo "== churn: connections/s, ${ROUNDS} interleaved rounds of ${SECS} s, ${WORKERS} client workers"
+printf '%-28s %10s %s\n' "" median spread
+printf '%-28s %10s %s\n' "untraced" "$(median <"$work/untraced")" "$(spread <"$work/untraced")"
+printf '%-28s %10s %s\n' "tcpwaittrace" "$(median <"$work/traced")" "$(spread <"$work/traced")"
+printf '%-28s %10s %s\n' "tcpwaittrace -p (other pid)" "$(median <"$work/pid")" "$(spread <"$work/pid")"
+printf '%-28s %10s %s\n' "ratio traced/untraced" "$(median <"$work/ratio")" "$(spread <"$work/ratio")"
+printf '%-28s %10s %s\n' "ratio -p/untraced" "$(median <"$work/ratio_pid")" "$(spread <"$work/ratio_pid")"
+
+echo "== BPF programs (kernel.bpf_stats_enabled), all rounds"
+awk '{ cnt[$1] += $2; ns[$1] += $3; conns[$1] += $4; miss[$1] += $5 }
+	END { printf "%-20s %12s %10s %10s %10s\n", "program", "calls", "ns/call", "calls/conn", "rec.misses";
+	      for (p in cnt) printf "%-20s %12d %10.1f %10.2f %10d\n", p, cnt[p],
+		  cnt[p] ? ns[p] / cnt[p] : 0, conns[p] ? cnt[p] / conns[p] : 0, miss[p] }' "$work/progsum"
+
+echo "== losses (must be 0): lost_events recursion_misses untracked_sockets per round"
+cat "$work/lost"
+echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"
+
+echo "== memory per tracked TIME_WAIT socket"
+for n in $TW_COUNTS; do
+	new_ns
+	"$TRACER" -o json --top 0 >"$work/tw.json" 2>"$work/tw.err" &
+	tp=$!
+	bg+=("$tp")
+	for _ in $(seq 100); do grep -q '^Tracing' "$work/tw.err" && break; sleep 0.05; done
+	rss0=$(awk '/VmRSS/ { print $2 }' "/proc/$tp/status")
+	# Parallel pairs, each on its own server port: 60000 connections at most per pair.
+	pairs=$(((n + 59999) / 60000))
+	per=$((n / pairs))
+	for i in $(seq "$pairs"); do
+		ip netns exec "$ns" "$WL" server --port $((30000 + i)) --count "$per" --timeout 120 >/dev/null 2>&1 &
+		bg+=($!)
+	done
+	sleep 0.5
+	ulimit -n 1100000 2>/dev/null || true
+	for i in $(seq "$pairs"); do
+		ip netns exec "$ns" bash -c "ulimit -n 1100000; exec $WL client --port $((30000 + i)) --count $per --timeout 120" >/dev/null 2>&1 &
+		bg+=($!)
+	done
+	wait_end=$((SECONDS + 150))
+	while [ $SECONDS -lt $wait_end ] && pgrep -f "$WL (client|server) --port 3" >/dev/null; do sleep 1; done
+	have=$(ip netns exec "$ns" ss -Htan state time-wait | wc -l)
+	sleep 1
+	rss1=$(awk '/VmRSS/ { print $2 }' "/proc/$tp/status")
+	kill -INT "$tp"
+	wait "$tp" || true
+	tracked=$(jq .tracked_sockets "$work/tw.json")
+	bytes=$(jq .tracked_bytes "$work/tw.json")
+	echo "target $n: $have TIME_WAIT in the kernel, $tracked tracked;" \
+		"table bytes/socket $(awk -v b="$bytes" -v t="$tracked" 'BEGIN { printf "%.0f", t ? b / t : 0 }');" \
+		"RSS growth/socket $(awk -v a="$rss0" -v b="$rss1" -v t="$tracked" 'BEGIN { printf "%.0f", t ? (b - a) * 1024 / t : 0 }') B;" \
+		"per-socket kernel map bytes 0 (timewait sockets need no map entry)"
+	ip netns del "$ns"
+done
+
+echo "== report rendering"
+"$top/.output/bench-report" 10000

@@ -13,12 +13,12 @@ WERROR ?= -Werror
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE -DTCPWT_VERSION=\"$(VERSION)\"
 INCLUDES := -I$(OUTPUT) -Ibpf -Isrc
-LIBS := -lbpf -lelf -lz -ljansson -lmnl -lmicrohttpd -lpthread
+LIBS := -lbpf -lelf -lz -ljansson -lmnl -lmicrohttpd -lcap -lpthread
 BPF_CFLAGS := -g -O2 -Wall $(WERROR) -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf
 
 # Everything but main.c, so unit tests link the same objects.
-CORE_SRCS := cli hist table tracker agg owner sockdiag report export http
+CORE_SRCS := cli hist table tracker agg owner sockdiag report export http privs
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c)
 

@@ -35,6 +35,7 @@ extern const void tw_timer_handler __ksym;
 __u64 lost_events = 0; /* ring buffer full */
 __u64 untracked_sockets = 0; /* closers map full */
 __u64 tw_unmatched = 0; /* timewait born without its full socket's close */
+__u64 timer_backups = 0; /* timewait timer events the backup programs handled */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -497,36 +498,108 @@ static __always_inline bool is_tw_timer(const void *function)
 	return function == &tw_timer_handler;
 }
 
+/*
+ * Each timer hook has a backup twin. A timer armed in softirq can interrupt
+ * the main program while it runs for a task's timer; the kernel then skips
+ * the main program (a recursion miss) but still runs the backup, which
+ * handles the event only when the main program is active on this CPU, that
+ * is, exactly when the main one was skipped.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} timer_active SEC(".maps");
+
+enum tw_hook { TW_START, TW_CANCEL, TW_EXPIRE };
+
+static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_list *timer)
+{
+	__u64 tw = tw_of(timer);
+
+	if (hook == TW_START)
+		return on_tw_start(tw);
+	if (hook == TW_CANCEL)
+		return on_tw_cancel(tw);
+	return on_tw_expire(tw);
+}
+
+static __always_inline int main_timer(enum tw_hook hook, const struct timer_list *timer,
+				      const void *function)
+{
+	__u32 zero = 0, *active = bpf_map_lookup_elem(&timer_active, &zero);
+
+	/* Raised for the whole run: a nested call can come at any point. */
+	if (!active)
+		return 0;
+	*active = 1;
+	if (is_tw_timer(function))
+		on_tw_timer(hook, timer);
+	*active = 0;
+	return 0;
+}
+
+static __always_inline int backup_timer(enum tw_hook hook, const struct timer_list *timer,
+					const void *function)
+{
+	__u32 zero = 0, *active;
+
+	if (!is_tw_timer(function))
+		return 0;
+	active = bpf_map_lookup_elem(&timer_active, &zero);
+	if (!active || !*active)
+		return 0;
+	__sync_fetch_and_add(&timer_backups, 1);
+	return on_tw_timer(hook, timer);
+}
+
 SEC("tp_btf/timer_start")
 int BPF_PROG(timer_start_btf, struct timer_list *timer)
 {
-	if (!is_tw_timer(timer->function))
-		return 0;
-	return on_tw_start(tw_of(timer));
+	return main_timer(TW_START, timer, timer->function);
+}
+
+SEC("tp_btf/timer_start")
+int BPF_PROG(timer_start_bak_btf, struct timer_list *timer)
+{
+	return backup_timer(TW_START, timer, timer->function);
 }
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(timer_cancel_btf, struct timer_list *timer)
 {
-	if (!is_tw_timer(timer->function))
-		return 0;
-	return on_tw_cancel(tw_of(timer));
+	return main_timer(TW_CANCEL, timer, timer->function);
+}
+
+SEC("tp_btf/timer_cancel")
+int BPF_PROG(timer_cancel_bak_btf, struct timer_list *timer)
+{
+	return backup_timer(TW_CANCEL, timer, timer->function);
 }
 
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(timer_expire_btf, struct timer_list *timer)
 {
-	if (!is_tw_timer(timer->function))
-		return 0;
-	return on_tw_expire(tw_of(timer));
+	return main_timer(TW_EXPIRE, timer, timer->function);
+}
+
+SEC("tp_btf/timer_expire_entry")
+int BPF_PROG(timer_expire_bak_btf, struct timer_list *timer)
+{
+	return backup_timer(TW_EXPIRE, timer, timer->function);
 }
 
 SEC("tracepoint/timer/timer_start")
 int timer_start_tp(struct trace_event_raw_timer_start *ctx)
 {
-	if (!is_tw_timer(ctx->function))
-		return 0;
-	return on_tw_start(tw_of(ctx->timer));
+	return main_timer(TW_START, ctx->timer, ctx->function);
+}
+
+SEC("tracepoint/timer/timer_start")
+int timer_start_bak_tp(struct trace_event_raw_timer_start *ctx)
+{
+	return backup_timer(TW_START, ctx->timer, ctx->function);
 }
 
 SEC("tracepoint/timer/timer_cancel")
@@ -534,17 +607,27 @@ int timer_cancel_tp(struct trace_event_raw_timer_class *ctx)
 {
 	struct timer_list *timer = ctx->timer;
 
-	if (!is_tw_timer(BPF_CORE_READ(timer, function)))
-		return 0;
-	return on_tw_cancel(tw_of(timer));
+	return main_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function));
+}
+
+SEC("tracepoint/timer/timer_cancel")
+int timer_cancel_bak_tp(struct trace_event_raw_timer_class *ctx)
+{
+	struct timer_list *timer = ctx->timer;
+
+	return backup_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function));
 }
 
 SEC("tracepoint/timer/timer_expire_entry")
 int timer_expire_tp(struct trace_event_raw_timer_expire_entry *ctx)
 {
-	if (!is_tw_timer(ctx->function))
-		return 0;
-	return on_tw_expire(tw_of(ctx->timer));
+	return main_timer(TW_EXPIRE, ctx->timer, ctx->function);
+}
+
+SEC("tracepoint/timer/timer_expire_entry")
+int timer_expire_bak_tp(struct trace_event_raw_timer_expire_entry *ctx)
+{
+	return backup_timer(TW_EXPIRE, ctx->timer, ctx->function);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -109,6 +109,24 @@ static int parse_number(const char *what, const char *arg, unsigned long min,
 	return 0;
 }
 
+/* A kernel thread has PF_KTHREAD in the flags of /proc/<pid>/stat. */
+static bool is_kernel_thread(unsigned long pid)
+{
+	unsigned long flags = 0;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%lu/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	/* Field 9 is flags; comm (field 2) may hold spaces, so skip past ')'. */
+	n = fscanf(f, "%*[^)]) %*c %*d %*d %*d %*d %*d %lu", &flags);
+	fclose(f);
+	return n == 1 && (flags & 0x00200000); /* PF_KTHREAD */
+}
+
 static int add_pid(struct config *cfg, const char *arg)
 {
 	unsigned long pid;
@@ -118,6 +136,10 @@ static int add_pid(struct config *cfg, const char *arg)
 		return err;
 	if (kill((pid_t)pid, 0) && errno == ESRCH) {
 		fprintf(stderr, "tcpwaittrace: no process with PID %lu\n", pid);
+		return EXIT_BAD_INPUT;
+	}
+	if (is_kernel_thread(pid)) {
+		fprintf(stderr, "tcpwaittrace: PID %lu is a kernel thread: it owns no sockets\n", pid);
 		return EXIT_BAD_INPUT;
 	}
 	if (cfg->npids == CLI_MAX_PIDS) {

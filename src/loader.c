@@ -36,11 +36,17 @@ static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
 	bpf_program__set_autoload(s->progs.timer_start_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_expire_btf, !classic);
+	bpf_program__set_autoload(s->progs.timer_start_bak_btf, !classic);
+	bpf_program__set_autoload(s->progs.timer_cancel_bak_btf, !classic);
+	bpf_program__set_autoload(s->progs.timer_expire_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.set_state_owned_tp, classic);
 	bpf_program__set_autoload(s->progs.set_state_other_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_start_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_expire_tp, classic);
+	bpf_program__set_autoload(s->progs.timer_start_bak_tp, classic);
+	bpf_program__set_autoload(s->progs.timer_cancel_bak_tp, classic);
+	bpf_program__set_autoload(s->progs.timer_expire_bak_tp, classic);
 }
 
 static int fill_filters(struct tcpwaittrace_bpf *s, const struct config *cfg)
@@ -187,6 +193,19 @@ static uint64_t prog_misses(struct bpf_program *p)
 	return info.recursion_misses;
 }
 
+/*
+ * Programs whose skipped runs a twin takes over: the owned-socket state
+ * program (softirq transitions are the other twin's), and the main timer
+ * programs (their backups run when they are busy).
+ */
+static bool benign_misses(struct tcpwaittrace_bpf *s, struct bpf_program *p)
+{
+	return p == s->progs.set_state_owned_btf || p == s->progs.set_state_owned_tp ||
+	       p == s->progs.timer_start_btf || p == s->progs.timer_start_tp ||
+	       p == s->progs.timer_cancel_btf || p == s->progs.timer_cancel_tp ||
+	       p == s->progs.timer_expire_btf || p == s->progs.timer_expire_tp;
+}
+
 void loader__counters(struct loader *l, struct loader_counters *c)
 {
 	struct tcpwaittrace_bpf *s = l->skel;
@@ -199,7 +218,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 	bpf_object__for_each_program(p, s->obj) {
 		if (!bpf_program__autoload(p))
 			continue;
-		if (p == s->progs.set_state_owned_btf || p == s->progs.set_state_owned_tp)
+		if (benign_misses(s, p))
 			c->recursion_misses_benign += prog_misses(p);
 		else
 			c->recursion_misses += prog_misses(p);

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "loader.h"
 #include "owner.h"
+#include "privs.h"
 #include "report.h"
 #include "sockdiag.h"
 #include "tracker.h"
@@ -332,6 +333,12 @@ int main(int argc, char **argv)
 	r.start_ns = now_ns();
 	r.wall_start = time(NULL);
 	seed_existing(&r);
+	err = privs__drop(r.cfg.export_path || r.cfg.textfile_dir);
+	if (err) {
+		fprintf(stderr, "tcpwaittrace: cannot drop capabilities: %s\n", strerror(-err));
+		err = EXIT_ENV;
+		goto cleanup;
+	}
 	fprintf(stderr, "Tracing CLOSE_WAIT and TIME_WAIT (%s)... Hit Ctrl-C to end.\n",
 		loader__mode(r.loader));
 	err = trace(&r) ? EXIT_ENV : 0;

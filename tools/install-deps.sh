@@ -3,7 +3,8 @@
 # only those missing. Needs root (apt-get).
 set -euo pipefail
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-      libjansson-dev libmnl-dev libmicrohttpd-dev iproute2 jq procps)
+      libjansson-dev libmnl-dev libmicrohttpd-dev libcap-dev iproute2 jq procps curl
+      python3 prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

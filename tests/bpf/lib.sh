@@ -68,6 +68,20 @@ tracer_wait() {
 	[ -s "$OUT" ] || fail "tracer printed no report"
 }
 
+# bpf_ids PID KIND: ids of the BPF objects a process holds (KIND prog_id,
+# map_id or link_id), from its fdinfo: bpftool here cannot name owners.
+bpf_ids() {
+	cat /proc/"$1"/fdinfo/* 2>/dev/null | sed -n "s/^$2:[[:space:]]*\([0-9]*\)/\1/p" | sort -un
+}
+
+# tracer_map_id NAME: id of the map NAME that the running tracer holds.
+tracer_map_id() {
+	local id
+	for id in $(bpf_ids "$TRACER_PID" map_id); do
+		[ "$(bpftool map show id "$id" -j | jq -r .name)" = "$1" ] && { echo "$id"; return; }
+	done
+}
+
 # wl_bg NS NAME ARGS...: tcpwl in the namespace, in the background; sets NAME_PID
 # once it reports ready.
 wl_bg() {

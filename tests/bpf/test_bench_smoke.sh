@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The benchmark's smoke mode runs end to end, so that it cannot rot: every
+# section prints figures, and the traced run delivered all its events.
+. "$(dirname "$0")/lib.sh"
+"$TOP/tools/bench.sh" --smoke >"$WORK/bench.out" 2>"$WORK/bench.err"
+rc=$?
+check_eq "bench exit code" $rc 0
+for section in "== churn" "ratio traced/untraced" "== BPF programs" "set_state_other_btf" \
+	"timer_start_btf" "== losses" "== tracer userspace" "== memory per tracked" "report of 10000 groups"; do
+	if grep -q -- "$section" "$WORK/bench.out"; then say "ok: has '$section'"; else fail "no '$section'"; fi
+done
+ratio=$(sed -n 's/^ratio traced\/untraced *\([0-9.]*\) .*/\1/p' "$WORK/bench.out")
+check_ge "traced ratio is a figure (x1000)" "$(awk -v r="${ratio:-0}" 'BEGIN { printf "%d", r * 1000 }')" 1
+check_eq "ring buffer drops in the traced round" "$(sed -n '/== losses/{n;p}' "$WORK/bench.out" | cut -f1)" 0
+[ "$FAILED" -eq 0 ] || say "bench output: $(cat "$WORK/bench.out" "$WORK/bench.err")"
+finish

@@ -30,7 +30,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit bench deps
+.PHONY: all clean test unit bench deps fuzz
 all: tcpwaittrace $(OUTPUT)/tcpwl
 
 deps:
@@ -73,6 +73,23 @@ $(OUTPUT)/bench-report: tools/bench-report.c $(CORE_OBJS)
 
 bench: all $(OUTPUT)/bench-report
 	$(Q)tools/bench.sh
+
+# The unit tests again under ASan and UBSan, every source compiled in.
+SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+$(OUTPUT)/unit-tests-san: $(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(wildcard src/*.h) tests/unit/check.h | $(OUTPUT)
+	$(call msg,BINARY,$@)
+	$(Q)clang $(SAN_FLAGS) -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Itests/unit \
+		$(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(LIBS) -o $@
+
+# libFuzzer harnesses: make fuzz runs each for FUZZ_SECS on top of its corpus.
+FUZZ_SECS ?= 30
+$(OUTPUT)/fuzz_%: tests/fuzz/fuzz_%.c $(patsubst %,src/%.c,$(CORE_SRCS)) $(wildcard src/*.h) | $(OUTPUT)
+	$(call msg,FUZZER,$@)
+	$(Q)clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
+		-D_GNU_SOURCE $(INCLUDES) $< $(patsubst %,src/%.c,$(CORE_SRCS)) $(LIBS) -o $@
+
+fuzz: $(OUTPUT)/fuzz_events $(OUTPUT)/fuzz_cli
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECS)
 
 unit: $(OUTPUT)/unit-tests
 	$(Q)$(OUTPUT)/unit-tests

@@ -32,7 +32,8 @@ struct owners *owners__new(const char *proc_root, const uint32_t *pids, int npid
 		owners__free(o);
 		return NULL;
 	}
-	memcpy(o->pids, pids, npids * sizeof(*pids));
+	if (npids)
+		memcpy(o->pids, pids, npids * sizeof(*pids));
 	o->npids = npids;
 	return o;
 }

@@ -81,7 +81,7 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 		if (g->key.state != state)
 			continue;
 		if (!header) {
-			fprintf(out, "%-7s %-15s %5s %-6s %6s %5s %8s %8s %8s %8s %8s",
+			fprintf(out, "%-7s %-15s %5s %-6s %6s %5s %8s %7s %7s %7s %7s",
 				"PID", "COMM", "PORT", "ROLE", "DONE", "OPEN", "OLDEST",
 				"MIN", "P50", "P99", "MAX");
 			fprintf(out, state == TCPWT_TIME_WAIT ? " %7s %6s\n" : "\n",
@@ -100,7 +100,7 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 			snprintf(q[4], sizeof(q[4]), ">=%s", oldest);
 		else
 			snprintf(q[4], sizeof(q[4]), "%s", g->open ? oldest : "-");
-		fprintf(out, "%-7u %-15s %5u %-6s %6llu %5llu %8s %8s %8s %8s %8s",
+		fprintf(out, "%-7u %-15s %5u %-6s %6llu %5llu %8s %7s %7s %7s %7s",
 			g->key.pid, name, g->key.port, role_name(g->key.role),
 			(unsigned long long)h->count, (unsigned long long)g->open, q[4],
 			h->count ? q[0] : "-", h->count ? q[1] : "-",

@@ -45,6 +45,29 @@ else
 	[ "$uf" -eq 0 ] && [ "$unit_rc" -eq 0 ] || failures+=("unit tests")
 fi
 
+# check NAME COMMAND...: one more test that passes when COMMAND does.
+check() {
+	local name=$1 out
+	shift
+	echo "== $name"
+	if out=$("$@" 2>&1); then
+		record "$name" 0
+		[ -n "$out" ] && echo "$out" | tail -n 3
+	else
+		echo "$out" | tail -n 40
+		record "$name" 1
+	fi
+}
+
+if [ -z "$filter" ]; then
+	check "unit tests under ASan+UBSan" bash -c 'make -s .output/unit-tests-san && .output/unit-tests-san | tail -n 1'
+	check "unit tests under valgrind" valgrind -q --error-exitcode=1 --leak-check=full \
+		--errors-for-leak-kinds=definite --log-file=/dev/stderr .output/unit-tests
+	check "cppcheck src/" cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--std=c11 --suppress=missingIncludeSystem --suppress=unknownMacro -Isrc -Ibpf src/
+	check "fuzzing (${FUZZ_SECS:-20} s per harness)" make -s fuzz FUZZ_SECS="${FUZZ_SECS:-20}"
+fi
+
 can_bpf=1
 why=
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,996 @@
+/*
+ * tcpwl - TCP workload generator for tcpwaittrace.
+ *
+ * Parks loopback TCP sockets in CLOSE_WAIT / TIME_WAIT for chosen,
+ * deterministic times (server, client, receiver) and generates connection
+ * churn for benchmarks (churn-server, churn-client).  Only loopback
+ * addresses are accepted and every run is bounded by --timeout or
+ * --duration.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHURN_GRACE_SECS	3
+#define CHURN_BACKLOG		4096
+#define BIT(n)			(1u << (n))
+
+enum mode { MODE_NONE, MODE_HOLD, MODE_WAIT_CLOSE, MODE_LEAK, MODE_CLOSE_FIRST };
+
+static const char *const mode_names[] = {
+	[MODE_HOLD] = "hold",
+	[MODE_WAIT_CLOSE] = "wait-close",
+	[MODE_LEAK] = "leak",
+	[MODE_CLOSE_FIRST] = "close-first",
+};
+
+struct opts {
+	const char *cmd;
+	const char *addr;
+	const char *bind;
+	const char *unix_path;
+	const char *ready;
+	long port;
+	long count;
+	long hold;
+	long linger;
+	long timeout;
+	long duration;
+	long workers;
+	enum mode mode;
+	int threads;
+	int fork_child;
+};
+
+enum { ST_EOF, ST_HOLD, ST_DONE };
+
+struct conn {
+	int fd;
+	int state;
+	long long due;
+};
+
+/* One poll() loop driving all connections of a server or client. */
+struct loop {
+	struct conn *c;
+	struct pollfd *pfd;
+	long *idx;
+	long want;
+	long added;
+	long done;
+	int src;		/* listener or fd pipe, -1 if none */
+	int src_pipe;
+	int unix_fd;		/* --pass-fd target, -1 if none */
+	enum mode mode;
+	long hold;
+};
+
+struct tally {
+	unsigned long long conns;
+	unsigned long long errors;
+};
+
+static const char usage_text[] =
+"usage: tcpwl server --port P [--addr A] [--count N] [--mode hold|leak|close-first]\n"
+"                    [--hold MS] [--linger SECS] [--threads] [--fork-child]\n"
+"                    [--pass-fd UNIXPATH] [--ready FILE] [--timeout SECS]\n"
+"       tcpwl client --port P [--addr A] [--count N]\n"
+"                    [--mode close-first|wait-close|leak] [--hold MS]\n"
+"                    [--linger SECS] [--bind SRCADDR] [--ready FILE] [--timeout SECS]\n"
+"       tcpwl receiver --unix UNIXPATH [--count N] [--linger SECS] [--ready FILE]\n"
+"                    [--timeout SECS]\n"
+"       tcpwl churn-server --port P [--addr A] [--duration SECS] [--ready FILE]\n"
+"       tcpwl churn-client --port P [--addr A] [--duration SECS] [--workers K]\n"
+"                    [--hold MS] [--mode close-first]\n"
+"defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
+"          --linger 0, --timeout 30, --duration 10, --workers 1.\n"
+"Only loopback addresses (127.0.0.0/8, ::1) are accepted.\n";
+
+static void quit(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tcpwl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fputs("tcpwl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", strerror(err));
+	exit(1);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		die("calloc");
+	return p;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void on_alarm(int sig)
+{
+	static const char msg[] = "tcpwl: timeout\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(1);
+	_exit(1);
+}
+
+static void arm_timeout(long secs)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	if (sigaction(SIGALRM, &sa, NULL))
+		die("sigaction");
+	alarm(secs);
+}
+
+static void set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		die("fcntl O_NONBLOCK");
+}
+
+/* Parse a loopback address; exits 2 on anything else. */
+static socklen_t make_addr(const char *s, long port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strchr(s, ':')) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		if (inet_pton(AF_INET6, s, &a6->sin6_addr) != 1 ||
+		    !IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr))
+			quit(2, "invalid or non-loopback address '%s'", s);
+		return sizeof(*a6);
+	}
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons(port);
+	if (inet_pton(AF_INET, s, &a4->sin_addr) != 1 ||
+	    (ntohl(a4->sin_addr.s_addr) >> 24) != 127)
+		quit(2, "invalid or non-loopback address '%s'", s);
+	return sizeof(*a4);
+}
+
+static int tcp_listen(const struct opts *o, int backlog, long *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(o->addr, o->port, &ss);
+	int one = 1, fd;
+
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("setsockopt SO_REUSEADDR");
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind %s port %ld", o->addr, o->port);
+	if (listen(fd, backlog))
+		die("listen");
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		die("getsockname");
+	if (ss.ss_family == AF_INET6)
+		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	else
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
+}
+
+static int tcp_connect(const struct opts *o)
+{
+	struct sockaddr_storage ss, src;
+	socklen_t len = make_addr(o->addr, o->port, &ss), slen;
+	int fd;
+
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		die("socket");
+	if (o->bind) {
+		slen = make_addr(o->bind, 0, &src);
+		if (bind(fd, (struct sockaddr *)&src, slen))
+			die("bind %s", o->bind);
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len))
+		die("connect %s port %ld", o->addr, o->port);
+	return fd;
+}
+
+static socklen_t make_unix(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strncpy(sun->sun_path, path, sizeof(sun->sun_path) - 1);
+	return sizeof(*sun);
+}
+
+static int unix_socket(const char *path, int do_listen)
+{
+	struct sockaddr_un sun;
+	socklen_t len = make_unix(path, &sun);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket AF_UNIX");
+	if (!do_listen) {
+		if (connect(fd, (struct sockaddr *)&sun, len))
+			die("connect %s", path);
+		return fd;
+	}
+	if (unlink(path) && errno != ENOENT)
+		die("unlink %s", path);
+	if (bind(fd, (struct sockaddr *)&sun, len))
+		die("bind %s", path);
+	if (listen(fd, 1))
+		die("listen %s", path);
+	return fd;
+}
+
+static void send_fd(int sock, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte = 'F';
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { 0 };
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1)
+		die("sendmsg SCM_RIGHTS");
+}
+
+/* Receive one message; return how many fds it carried (they are kept open). */
+static long recv_fds(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr align;
+	} u;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr msg = { 0 };
+	struct cmsghdr *cm;
+	ssize_t n;
+	long got = 0;
+
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	n = recvmsg(sock, &msg, 0);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n < 0)
+		die("recvmsg");
+	if (n == 0)
+		quit(1, "recvmsg: sender closed the connection early");
+	if (msg.msg_flags & MSG_CTRUNC)
+		quit(1, "recvmsg: control data truncated");
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			got += (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	return got;
+}
+
+/* Print a status line and, if asked, publish it atomically in FILE. */
+static void announce(const char *file, const char *line)
+{
+	char tmp[4096];
+	FILE *f;
+
+	printf("%s\n", line);
+	fflush(stdout);
+	if (!file)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", file) >= (int)sizeof(tmp))
+		quit(2, "--ready path too long");
+	f = fopen(tmp, "w");
+	if (!f)
+		die("open %s", tmp);
+	fprintf(f, "%s\n", line);
+	if (ferror(f) | fclose(f))
+		die("write %s", tmp);
+	if (rename(tmp, file))
+		die("rename %s", tmp);
+}
+
+static void loop_init(struct loop *l, const struct opts *o)
+{
+	memset(l, 0, sizeof(*l));
+	l->want = o->count;
+	l->c = xcalloc(o->count, sizeof(*l->c));
+	l->pfd = xcalloc(o->count + 1, sizeof(*l->pfd));
+	l->idx = xcalloc(o->count + 1, sizeof(*l->idx));
+	l->src = -1;
+	l->unix_fd = -1;
+	l->mode = o->mode;
+	l->hold = o->hold;
+}
+
+static void loop_free(struct loop *l)
+{
+	free(l->c);
+	free(l->pfd);
+	free(l->idx);
+}
+
+static void conn_done(struct loop *l, struct conn *c, int do_close)
+{
+	if (do_close) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	c->state = ST_DONE;
+	l->done++;
+}
+
+static void loop_add(struct loop *l, int fd)
+{
+	struct conn *c = &l->c[l->added++];
+
+	c->fd = fd;
+	c->due = now_ns() + l->hold * 1000000LL;
+	c->state = l->mode == MODE_CLOSE_FIRST ? ST_HOLD : ST_EOF;
+	if (l->unix_fd >= 0) {
+		send_fd(l->unix_fd, fd);
+		conn_done(l, c, 1);
+	}
+}
+
+static void loop_take(struct loop *l)
+{
+	ssize_t n;
+	int fd;
+
+	if (l->src_pipe) {
+		n = read(l->src, &fd, sizeof(fd));
+		if (n < 0 && errno == EINTR)
+			return;
+		if (n != sizeof(fd))
+			die("read fd pipe");
+	} else {
+		fd = accept(l->src, NULL, NULL);
+		if (fd < 0 && (errno == EAGAIN || errno == EINTR ||
+			       errno == ECONNABORTED))
+			return;
+		if (fd < 0)
+			die("accept");
+	}
+	loop_add(l, fd);
+}
+
+static void loop_read(struct loop *l, struct conn *c)
+{
+	char buf[4096];
+	ssize_t n = read(c->fd, buf, sizeof(buf));
+
+	if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN)))
+		return;
+	if (n < 0)
+		die("read");
+	if (l->mode == MODE_LEAK) {
+		conn_done(l, c, 0);
+		return;
+	}
+	c->state = ST_HOLD;
+	c->due = now_ns() + l->hold * 1000000LL;
+}
+
+/*
+ * Close connections whose hold ran out; return ms to the next deadline,
+ * rounded up: a hold is never cut short (deadlines are in ns).
+ */
+static int loop_expire(struct loop *l)
+{
+	long long now = now_ns(), next = -1;
+	long i;
+
+	for (i = 0; i < l->added; i++) {
+		struct conn *c = &l->c[i];
+
+		if (c->state != ST_HOLD)
+			continue;
+		if (c->due <= now)
+			conn_done(l, c, 1);
+		else if (next < 0 || c->due < next)
+			next = c->due;
+	}
+	return next < 0 ? -1 : (int)((next - now + 999999) / 1000000);
+}
+
+static int loop_fill(struct loop *l)
+{
+	int np = 0;
+	long i;
+
+	if (l->src >= 0 && l->added < l->want) {
+		l->pfd[np].fd = l->src;
+		l->pfd[np].events = POLLIN;
+		l->idx[np++] = -1;
+	}
+	for (i = 0; i < l->added; i++) {
+		if (l->c[i].state != ST_EOF)
+			continue;
+		l->pfd[np].fd = l->c[i].fd;
+		l->pfd[np].events = POLLIN;
+		l->idx[np++] = i;
+	}
+	return np;
+}
+
+static void loop_run(struct loop *l)
+{
+	int i, np, tmo;
+
+	for (;;) {
+		tmo = loop_expire(l);
+		if (l->done >= l->want)
+			return;
+		np = loop_fill(l);
+		if (poll(l->pfd, np, tmo) < 0) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		for (i = 0; i < np; i++) {
+			if (!l->pfd[i].revents)
+				continue;
+			if (l->idx[i] < 0)
+				loop_take(l);
+			else
+				loop_read(l, &l->c[l->idx[i]]);
+		}
+	}
+}
+
+static void *loop_thread(void *arg)
+{
+	/* A thread name unlike the process's: reports must show the process's. */
+	prctl(PR_SET_NAME, "tcpwl-worker");
+	loop_run(arg);
+	return NULL;
+}
+
+static void accept_to_pipe(int lfd, long count, int wfd)
+{
+	long i;
+	int fd;
+
+	for (i = 0; i < count; i++) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED)) {
+			i--;
+			continue;
+		}
+		if (fd < 0)
+			die("accept");
+		if (write(wfd, &fd, sizeof(fd)) != sizeof(fd))
+			die("write fd pipe");
+	}
+}
+
+/* --threads: this thread accepts, a second one waits, holds and closes. */
+static void serve_threaded(struct loop *l, int lfd)
+{
+	pthread_t th;
+	int p[2], err;
+
+	if (pipe(p))
+		die("pipe");
+	l->src = p[0];
+	l->src_pipe = 1;
+	err = pthread_create(&th, NULL, loop_thread, l);
+	if (err) {
+		errno = err;
+		die("pthread_create");
+	}
+	accept_to_pipe(lfd, l->want, p[1]);
+	pthread_join(th, NULL);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void fork_child_and_exit(const struct opts *o, long accepted)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		printf("child pid=%d\n", (int)getpid());
+		fflush(stdout);
+		sleep_ms(o->linger * 1000);
+		exit(0);
+	}
+	printf("done accepted=%ld\n", accepted);
+	exit(0);
+}
+
+static int run_server(struct opts *o)
+{
+	struct loop l;
+	char line[64];
+	long port, accepted;
+	int lfd;
+
+	arm_timeout(o->timeout);
+	loop_init(&l, o);
+	if (o->unix_path)
+		l.unix_fd = unix_socket(o->unix_path, 0);
+	lfd = tcp_listen(o, o->count + 16, &port);
+	snprintf(line, sizeof(line), "ready pid=%d port=%ld", (int)getpid(), port);
+	announce(o->ready, line);
+	if (o->threads) {
+		serve_threaded(&l, lfd);
+	} else {
+		set_nonblock(lfd);
+		l.src = lfd;
+		loop_run(&l);
+	}
+	alarm(0);
+	close(lfd);
+	if (l.unix_fd >= 0)
+		close(l.unix_fd);
+	accepted = l.added;
+	loop_free(&l);
+	if (o->fork_child)
+		fork_child_and_exit(o, accepted);
+	sleep_ms(o->linger * 1000);
+	printf("done accepted=%ld\n", accepted);
+	return 0;
+}
+
+static int run_client(struct opts *o)
+{
+	struct loop l;
+	char line[64];
+	int *fds;
+	long i;
+
+	arm_timeout(o->timeout);
+	loop_init(&l, o);
+	fds = xcalloc(o->count, sizeof(*fds));
+	for (i = 0; i < o->count; i++)
+		fds[i] = tcp_connect(o);
+	snprintf(line, sizeof(line), "ready pid=%d", (int)getpid());
+	announce(o->ready, line);
+	for (i = 0; i < o->count; i++)
+		loop_add(&l, fds[i]);
+	free(fds);
+	loop_run(&l);
+	alarm(0);
+	loop_free(&l);
+	sleep_ms(o->linger * 1000);
+	printf("done connected=%ld\n", o->count);
+	return 0;
+}
+
+static int run_receiver(struct opts *o)
+{
+	char line[64];
+	long got = 0;
+	int lfd, sfd;
+
+	arm_timeout(o->timeout);
+	lfd = unix_socket(o->unix_path, 1);
+	snprintf(line, sizeof(line), "ready pid=%d", (int)getpid());
+	announce(o->ready, line);
+	do
+		sfd = accept(lfd, NULL, NULL);
+	while (sfd < 0 && errno == EINTR);
+	if (sfd < 0)
+		die("accept %s", o->unix_path);
+	while (got < o->count)
+		got += recv_fds(sfd);
+	alarm(0);
+	close(sfd);
+	close(lfd);
+	unlink(o->unix_path);
+	printf("received=%ld\n", got);
+	fflush(stdout);
+	sleep_ms(o->linger * 1000);
+	return 0;
+}
+
+static long churn_accept(int lfd, int ep)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	long n = 0;
+	int fd;
+
+	while (n < 256) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+		if (fd < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (fd < 0 && errno == EAGAIN)
+			break;
+		if (fd < 0)
+			die("accept");
+		ev.data.fd = fd;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+			die("epoll_ctl");
+		n++;
+	}
+	return n;
+}
+
+static void churn_read(int fd)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	close(fd);
+}
+
+static int run_churn_server(struct opts *o)
+{
+	struct epoll_event evs[256], ev = { .events = EPOLLIN };
+	long long end, left;
+	long port, accepted = 0;
+	char line[64];
+	int lfd, ep, n, i;
+
+	lfd = tcp_listen(o, CHURN_BACKLOG, &port);
+	set_nonblock(lfd);
+	ep = epoll_create1(0);
+	if (ep < 0)
+		die("epoll_create1");
+	ev.data.fd = lfd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
+		die("epoll_ctl");
+	snprintf(line, sizeof(line), "ready pid=%d port=%ld", (int)getpid(), port);
+	announce(o->ready, line);
+	end = now_ms() + (o->duration + CHURN_GRACE_SECS) * 1000;
+	while ((left = end - now_ms()) > 0) {
+		n = epoll_wait(ep, evs, 256, left > 1000 ? 1000 : (int)left);
+		if (n < 0 && errno != EINTR)
+			die("epoll_wait");
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == lfd)
+				accepted += churn_accept(lfd, ep);
+			else
+				churn_read(evs[i].data.fd);
+		}
+	}
+	printf("done accepted=%ld\n", accepted);
+	return 0;
+}
+
+static void churn_worker(const struct opts *o, struct tally *t)
+{
+	struct timeval tv = { 1, 0 };
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(o->addr, o->port, &ss);
+	long long end = now_ms() + o->duration * 1000;
+	int fd;
+
+	while (now_ms() < end) {
+		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket");
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+			die("setsockopt SO_SNDTIMEO");
+		if (connect(fd, (struct sockaddr *)&ss, len)) {
+			close(fd);
+			t->errors++;
+			sleep_ms(1);
+			continue;
+		}
+		if (o->hold)
+			sleep_ms(o->hold);
+		close(fd);
+		t->conns++;
+	}
+}
+
+static void churn_wait(long workers)
+{
+	int status;
+	long i;
+
+	for (i = 0; i < workers; i++) {
+		if (wait(&status) < 0)
+			die("wait");
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			quit(1, "churn worker failed");
+	}
+}
+
+static int run_churn_client(struct opts *o)
+{
+	unsigned long long conns = 0, errs = 0;
+	struct tally *t;
+	long long start;
+	double secs;
+	pid_t pid;
+	long i;
+
+	t = mmap(NULL, o->workers * sizeof(*t), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		die("mmap");
+	fflush(stdout);
+	start = now_ns();
+	for (i = 0; i < o->workers; i++) {
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			churn_worker(o, &t[i]);
+			_exit(0);
+		}
+	}
+	churn_wait(o->workers);
+	secs = (now_ns() - start) / 1e9;
+	for (i = 0; i < o->workers; i++) {
+		conns += t[i].conns;
+		errs += t[i].errors;
+	}
+	munmap(t, o->workers * sizeof(*t));
+	printf("connections=%llu seconds=%.3f rate=%llu errors=%llu\n", conns,
+	       secs, (unsigned long long)(conns / secs + 0.5), errs);
+	return 0;
+}
+
+struct command {
+	const char *name;
+	const char *opts;	/* allowed option codes */
+	unsigned int modes;	/* allowed --mode values */
+	enum mode def;
+	int (*run)(struct opts *o);
+};
+
+static const struct command commands[] = {
+	{ "server", "pacmHltfPrT",
+	  BIT(MODE_HOLD) | BIT(MODE_LEAK) | BIT(MODE_CLOSE_FIRST),
+	  MODE_HOLD, run_server },
+	{ "client", "pacmHlbrT",
+	  BIT(MODE_CLOSE_FIRST) | BIT(MODE_WAIT_CLOSE) | BIT(MODE_LEAK),
+	  MODE_CLOSE_FIRST, run_client },
+	{ "receiver", "uclrT", 0, MODE_NONE, run_receiver },
+	{ "churn-server", "padr", 0, MODE_NONE, run_churn_server },
+	{ "churn-client", "padwHm", BIT(MODE_CLOSE_FIRST), MODE_CLOSE_FIRST,
+	  run_churn_client },
+};
+
+static const struct option longopts[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "addr", required_argument, NULL, 'a' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "hold", required_argument, NULL, 'H' },
+	{ "linger", required_argument, NULL, 'l' },
+	{ "threads", no_argument, NULL, 't' },
+	{ "fork-child", no_argument, NULL, 'f' },
+	{ "pass-fd", required_argument, NULL, 'P' },
+	{ "ready", required_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "unix", required_argument, NULL, 'u' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "workers", required_argument, NULL, 'w' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *opt_name(int c)
+{
+	const struct option *lo;
+
+	for (lo = longopts; lo->name; lo++)
+		if (lo->val == c)
+			return lo->name;
+	return "?";
+}
+
+static long parse_num(int c, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno || *end || v < min || v > max)
+		quit(2, "invalid --%s '%s' (expected %ld..%ld)", opt_name(c),
+		     s, min, max);
+	return v;
+}
+
+static enum mode parse_mode(const struct command *cmd, const char *s)
+{
+	unsigned int m;
+
+	for (m = MODE_HOLD; m <= MODE_CLOSE_FIRST; m++)
+		if (!strcmp(s, mode_names[m]) && (cmd->modes & BIT(m)))
+			return m;
+	quit(2, "%s: invalid --mode '%s'", cmd->name, s);
+	return MODE_NONE;
+}
+
+static void set_opt(struct opts *o, const struct command *cmd, int c,
+		    const char *arg)
+{
+	switch (c) {
+	case 'p': o->port = parse_num(c, arg, 0, 65535); break;
+	case 'a': o->addr = arg; break;
+	case 'c': o->count = parse_num(c, arg, 1, 1000000); break;
+	case 'm': o->mode = parse_mode(cmd, arg); break;
+	case 'H': o->hold = parse_num(c, arg, 0, 86400000); break;
+	case 'l': o->linger = parse_num(c, arg, 0, 86400); break;
+	case 't': o->threads = 1; break;
+	case 'f': o->fork_child = 1; break;
+	case 'P': case 'u': o->unix_path = arg; break;
+	case 'r': o->ready = arg; break;
+	case 'T': o->timeout = parse_num(c, arg, 1, 86400); break;
+	case 'b': o->bind = arg; break;
+	case 'd': o->duration = parse_num(c, arg, 1, 86400); break;
+	case 'w': o->workers = parse_num(c, arg, 1, 1024); break;
+	}
+}
+
+static void validate(struct opts *o, const struct command *cmd)
+{
+	struct sockaddr_storage a, b;
+	struct sockaddr_un sun;
+
+	if (strchr(cmd->opts, 'p') && o->port < 0)
+		quit(2, "%s: --port is required", o->cmd);
+	if (strchr(cmd->opts, 'b') && o->port == 0)
+		quit(2, "%s: --port must be 1..65535", o->cmd);
+	if (!strcmp(o->cmd, "churn-client") && o->port == 0)
+		quit(2, "%s: --port must be 1..65535", o->cmd);
+	if (!strcmp(o->cmd, "receiver") && !o->unix_path)
+		quit(2, "%s: --unix is required", o->cmd);
+	if (o->unix_path && strlen(o->unix_path) >= sizeof(sun.sun_path))
+		quit(2, "unix socket path too long");
+	make_addr(o->addr, 0, &a);
+	if (o->bind && make_addr(o->bind, 0, &b) && a.ss_family != b.ss_family)
+		quit(2, "--bind and --addr must be the same address family");
+	if (o->fork_child && o->mode != MODE_LEAK)
+		quit(2, "--fork-child requires --mode leak");
+	if (o->fork_child && o->unix_path)
+		quit(2, "--fork-child and --pass-fd are exclusive");
+}
+
+static void parse_args(int argc, char **argv, struct opts *o,
+		       const struct command *cmd)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (c == '?')
+			quit(2, "%s: unknown option '%s'", o->cmd,
+			     argv[optind - 1]);
+		if (c == ':')
+			quit(2, "%s: option '%s' needs a value", o->cmd,
+			     argv[optind - 1]);
+		if (!strchr(cmd->opts, c))
+			quit(2, "%s: option '--%s' not valid here", o->cmd,
+			     opt_name(c));
+		set_opt(o, cmd, c, optarg);
+	}
+	if (optind < argc)
+		quit(2, "%s: unexpected argument '%s'", o->cmd, argv[optind]);
+	validate(o, cmd);
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.addr = "127.0.0.1", .port = -1, .count = 1, .timeout = 30,
+		.duration = 10, .workers = 1,
+	};
+	size_t i;
+
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		o.cmd = argv[1];
+		o.mode = commands[i].def;
+		parse_args(argc - 1, argv + 1, &o, &commands[i]);
+		signal(SIGPIPE, SIG_IGN);
+		raise_nofile();
+		return commands[i].run(&o);
+	}
+	quit(2, "unknown command '%s' (try 'tcpwl --help')", argv[1]);
+	return 2;
+}

@@ -33,6 +33,7 @@ struct group {
 	bool oldest_is_lower_bound; /* the oldest one's entry time is unknown */
 	bool oldest_is_estimate; /* its age is the kernel's estimate */
 	bool shared; /* some socket's file is held by several processes */
+	bool exited; /* the owner is gone (its figures are kept) */
 	char *cmdline; /* the owner's command line when first seen, or NULL */
 };
 

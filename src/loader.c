@@ -146,9 +146,14 @@ int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 		stop(l);
 		err = try_start(l, cfg, true, &stage);
 		if (err) {
+			char e1[128], e2[128];
+
+			/* libbpf's own codes (bad BTF, bad ELF...) are beyond strerror(). */
+			libbpf_strerror(btf_err, e1, sizeof(e1));
+			libbpf_strerror(err, e2, sizeof(e2));
 			fprintf(stderr, "tcpwaittrace: failed to %s: %s (classic tracepoints: %s: %s); "
 				"run as root on a kernel with BTF, -v shows libbpf's log\n",
-				btf_stage, strerror(-btf_err), stage, strerror(-err));
+				btf_stage, e1, stage, e2);
 			stop(l);
 			free(l);
 			return err;

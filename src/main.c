@@ -150,6 +150,11 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->elapsed_s = (now - r->start_ns) / 1e9;
 	rep->wall_end = time(NULL);
 	rep->ngroups = agg__sorted(r->agg, &rep->groups);
+	for (size_t i = 0; i < rep->ngroups; i++) {
+		struct group *g = rep->groups[i];
+
+		g->exited = g->key.pid && !owners__alive(r->owners, g->key.pid);
+	}
 	rep->oldest_cw = *oldest;
 	rep->n_cw = n_cw;
 	rep->oldest_tw = *oldest + top;

@@ -108,7 +108,8 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 		if (state == TCPWT_TIME_WAIT)
 			fprintf(out, " %7llu %6llu", (unsigned long long)g->expired,
 				(unsigned long long)g->killed);
-		fprintf(out, "%s\n", g->shared ? "  (socket shared by processes)" : "");
+		fprintf(out, "%s%s\n", g->shared ? "  (socket shared by processes)" : "",
+			g->exited ? "  (exited)" : "");
 	}
 	if (!header)
 		fprintf(out, "(none seen)\n");
@@ -289,6 +290,7 @@ static json_t *group_json(const struct group *g)
 	set_owner(o, g->key.pid, g->key.comm);
 	json_object_set_new(o, "open_seeded", json_integer(g->open_seeded));
 	json_object_set_new(o, "shared", json_boolean(g->shared));
+	json_object_set_new(o, "exited", json_boolean(g->exited));
 	json_object_set_new(o, "min_ns", json_integer(h->min_ns));
 	json_object_set_new(o, "p50_ns", json_integer(hist__percentile(h, 0.5)));
 	json_object_set_new(o, "p90_ns", json_integer(hist__percentile(h, 0.9)));

@@ -10,7 +10,7 @@ wl_bg "$NS" client client --port $PORT --count 20
 wl_wait client
 "$TRACER" -P $PORT --top 1000 --export "$WORK/live.json" 1 6 >/dev/null 2>"$WORK/t.err" &
 TRACER_PID=$!
-reads=$(python3 - "$WORK/live.json" <<'PY'
+reads=$(/usr/bin/python3 - "$WORK/live.json" <<'PY'
 import json, sys, time, os
 path, ok, partial, end = sys.argv[1], 0, 0, time.time() + 7
 while time.time() < end:

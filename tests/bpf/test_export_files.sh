@@ -18,6 +18,15 @@ wait "${BG_PIDS[@]}"
 
 j="$WORK/report.json"
 check_eq "json schema" "$(jq .schema "$j")" 1
+valid=$(/usr/bin/python3 - "$TOP/tools/report.schema.json" "$j" <<'PY'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+errors = list(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))))
+print("valid" if not errors else "; ".join(e.message for e in errors[:3]))
+PY
+)
+check_eq "json validates against tools/report.schema.json" "$valid" valid
 check_eq "json has host, kernel, times, counters" \
 	"$(jq '[has("host"), has("kernel"), has("start_time"), has("end_time"), has("lost_events"), has("untracked_sockets")] | all' "$j")" true
 g=$(jq -c --argjson p $PORT '.groups[] | select(.state == "CLOSE_WAIT" and .port == $p)' "$j")
@@ -26,7 +35,7 @@ check_eq "json cmdline" "$(jq -r '.cmdline | split(" ") | .[1]' <<<"$g")" server
 check_eq "json fine buckets add up" "$(jq '[.fine_histogram[][2]] | add' <<<"$g")" $N
 check_eq "json log2 buckets add up" "$(jq '[.histogram[].count] | add' <<<"$g")" $N
 
-csv_out=$(python3 - "$WORK/report.csv" $PORT <<'PY'
+csv_out=$(/usr/bin/python3 - "$WORK/report.csv" $PORT <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 port = sys.argv[2]

@@ -18,7 +18,7 @@ BPF_CFLAGS := -g -O2 -Wall $(WERROR) -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf
 
 # Everything but main.c, so unit tests link the same objects.
-CORE_SRCS := cli hist table tracker agg owner sockdiag report export http privs
+CORE_SRCS := cli hist table tracker snapshot agg owner sockdiag report export http privs
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c)
 
@@ -30,7 +30,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit bench deps fuzz
+.PHONY: all clean test unit bench soak deps fuzz
 all: tcpwaittrace $(OUTPUT)/tcpwl
 
 deps:
@@ -73,6 +73,10 @@ $(OUTPUT)/bench-report: tools/bench-report.c $(CORE_OBJS)
 
 bench: all $(OUTPUT)/bench-report
 	$(Q)tools/bench.sh
+
+SOAK_SECS ?= 3600
+soak: all
+	$(Q)tools/soak.sh $(SOAK_SECS)
 
 # The unit tests again under ASan and UBSan, every source compiled in.
 SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -25,6 +25,7 @@
 #define POLL_MS 100
 #define MAX_CPUS 1024
 #define METRICS_NS 1000000000ULL /* metrics refresh for scrapers */
+#define RECONCILE_NS (10 * 1000000000ULL) /* open sockets checked against the kernel */
 
 static volatile sig_atomic_t exiting;
 
@@ -40,6 +41,7 @@ struct run {
 	struct metrics_opts metrics;
 	struct http *http;
 	char textfile[4096];
+	uint64_t next_reconcile;
 };
 
 static uint64_t now_ns(void)
@@ -143,6 +145,10 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	loader__drain(r->loader);
 	now = now_ns();
 	collect_parked(r, now);
+	if (now >= r->next_reconcile) {
+		tracker__reconcile(r->tracker, now);
+		r->next_reconcile = now + RECONCILE_NS;
+	}
 	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
 	loader__counters(r->loader, &c);
 	rep->cfg = &r->cfg;

@@ -373,6 +373,7 @@ json_t *report__json(const struct report *r)
 		json_object_set_new(root, "tracked_bytes", json_integer(r->stats->tracked_bytes));
 		json_object_set_new(root, "bad_events", json_integer(r->stats->bad_events));
 		json_object_set_new(root, "missed_ends", json_integer(r->stats->missed_ends));
+		json_object_set_new(root, "reconciled_sockets", json_integer(r->stats->reconciled));
 	}
 	return root;
 }

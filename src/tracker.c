@@ -10,66 +10,9 @@
 #include "sockdiag.h"
 #include "table.h"
 #include "tracker.h"
+#include "tracker_int.h"
 
 /* Longer than any gap between a cancel and the expiry or re-arm after it. */
-#define PARKED_CANCEL_NS (20 * 1000000ULL)
-#define TW_LEN_NS (60 * 1000000000ULL) /* TCP_TIMEWAIT_LEN */
-
-struct tuple {
-	uint32_t netns;
-	uint8_t family;
-	uint8_t pad;
-	uint16_t lport;
-	uint16_t rport;
-	uint8_t laddr[16];
-	uint8_t raddr[16];
-};
-
-/* A socket in CLOSE_WAIT, keyed by its struct sock address. */
-struct cw_rec {
-	uint64_t enter_ns;
-	uint64_t ino;
-	struct tuple tp;
-	uint32_t pid; /* seen acting on it in process context, 0 if not */
-	uint8_t role;
-	bool seeded; /* listed at start-up: enter_ns is only when tracing began */
-	char comm[TCPWT_COMM_LEN];
-	uint64_t estimate_ns; /* seeded: entry estimated from tcp_info, 0 if none */
-};
-
-/*
- * A timewait socket, keyed by its address. Kept small: a host can have a
- * million of them.
- */
-struct tw_rec {
-	uint64_t born_ns;
-	uint64_t tw_ns; /* entered TIME_WAIT; 0 while it may still be FIN_WAIT2 */
-	uint64_t group;
-	uint64_t tuple_hash;
-	uint32_t netns;
-	bool seeded;
-};
-
-struct listener {
-	uint32_t pid;
-	uint64_t ino;
-	char comm[TCPWT_COMM_LEN];
-};
-
-struct tracker {
-	const struct config *cfg;
-	struct agg *agg;
-	struct owners *owners;
-	struct table *cw; /* sock address -> struct cw_rec */
-	struct table *tw; /* timewait address -> struct tw_rec */
-	/* Listed by sock_diag at start-up, known by cookie until they end. */
-	struct table *cw_seeded; /* cookie -> struct cw_rec */
-	struct table *tw_seeded; /* cookie -> struct tw_rec */
-	struct table *listeners; /* hash(netns, port) -> struct listener */
-	uint16_t eph_lo, eph_hi; /* ephemeral port range */
-	struct tracker_stats stats;
-};
-
 static void read_port_range(struct tracker *t)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
@@ -174,7 +117,7 @@ static uint8_t classify(const struct tracker *t, const struct tuple *tp)
 	return tp->lport <= tp->rport ? ROLE_SERVER : ROLE_CLIENT;
 }
 
-static uint16_t service_port(uint8_t role, const struct tuple *tp)
+uint16_t service_port(uint8_t role, const struct tuple *tp)
 {
 	return role == ROLE_SERVER ? tp->lport : tp->rport;
 }
@@ -190,13 +133,13 @@ static void tuple_of(const struct tcpwt_event *e, struct tuple *tp)
 	memcpy(tp->raddr, e->raddr, sizeof(tp->raddr));
 }
 
-static uint64_t tuple_hash(const struct tuple *tp)
+uint64_t tuple_hash(const struct tuple *tp)
 {
 	return table__hash(tp, sizeof(*tp));
 }
 
 /* 0 when the group is filtered out (or on ENOMEM). */
-static uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
+uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
 			  const struct tuple *tp, uint32_t pid, const char *comm)
 {
 	struct group_key k = { .state = state, .role = role, .pid = pid };
@@ -248,7 +191,7 @@ static void on_cw_enter(struct tracker *t, const struct tcpwt_event *e)
  * Who holds the socket: the process with its file descriptor; while it
  * waits in the accept queue, the listener's process.
  */
-static void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t ino,
+void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t ino,
 			  uint32_t *pid, char *comm, bool *shared)
 {
 	struct owner_info info;
@@ -523,221 +466,6 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len)
 		t->stats.bad_events++;
 	}
 	return 0;
-}
-
-/* ---- snapshots ---- */
-
-struct diag_match {
-	struct tracker *t;
-	struct table *want; /* tuple hash -> sock address, or TIME_WAIT entry */
-	uint64_t now_ns;
-};
-
-/* Sockets that entered CLOSE_WAIT in the accept queue: learn their inode now. */
-static int on_cw_diag(const struct sd_sock *s, void *arg)
-{
-	struct diag_match *m = arg;
-	struct tuple tp = { .netns = s->netns, .family = s->family,
-			    .lport = s->lport, .rport = s->rport };
-	uint64_t *id;
-	struct cw_rec *r;
-
-	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
-	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
-	id = table__find(m->want, tuple_hash(&tp));
-	r = id ? table__find(m->t->cw, *id) : NULL;
-	if (r && s->ino)
-		r->ino = s->ino;
-	return 0;
-}
-
-/* Timewait sockets in TIME_WAIT substate: when they entered it, from the timer. */
-static int on_tw_diag(const struct sd_sock *s, void *arg)
-{
-	struct diag_match *m = arg;
-	struct tuple tp = { .netns = s->netns, .family = s->family,
-			    .lport = s->lport, .rport = s->rport };
-	uint64_t *entry, left_ns = (uint64_t)s->expires_ms * 1000000ULL;
-
-	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
-	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
-	entry = table__find(m->want, tuple_hash(&tp));
-	if (entry && left_ns <= TW_LEN_NS)
-		*entry = m->now_ns - (TW_LEN_NS - left_ns);
-	return 0;
-}
-
-/* Each namespace once: sock_diag dumps are per namespace. */
-static void dump_namespaces(struct table *netns_set, uint32_t states, sd_cb cb,
-			    struct diag_match *m)
-{
-	size_t pos = 0;
-	uint64_t ns;
-
-	while (table__next(netns_set, &pos, &ns))
-		sockdiag__dump((uint32_t)ns, states, 0, cb, m);
-}
-
-static void learn_cw_inodes(struct tracker *t)
-{
-	struct diag_match m = { .t = t };
-	struct table *netns_set;
-	struct cw_rec *r;
-	size_t pos = 0;
-	uint64_t id;
-	bool created;
-
-	m.want = table__new(sizeof(uint64_t));
-	netns_set = table__new(1);
-	if (!m.want || !netns_set)
-		goto out;
-	/* Seeded sockets came with their inode, or are in the accept queue. */
-	while ((r = table__next(t->cw, &pos, &id))) {
-		uint64_t *slot;
-
-		if (r->ino)
-			continue;
-		slot = table__get(m.want, tuple_hash(&r->tp), &created);
-		if (slot)
-			*slot = id;
-		table__get(netns_set, (uint64_t)r->tp.netns | 1ULL << 32, &created);
-	}
-	if (table__len(m.want))
-		dump_namespaces(netns_set, SD_STATE(TCPWT_CLOSE_WAIT), on_cw_diag, &m);
-out:
-	table__free(m.want);
-	table__free(netns_set);
-}
-
-/*
- * A timewait socket armed in FIN_WAIT2 moves to TIME_WAIT when the peer's
- * FIN comes, often without a timer event. Ask sock_diag which are in
- * TIME_WAIT now, and since when; the others are still FIN_WAIT2.
- */
-static void settle_fin_wait2(struct tracker *t, uint64_t now_ns)
-{
-	struct diag_match m = { .t = t, .now_ns = now_ns };
-	struct table *netns_set;
-	struct tw_rec *r;
-	size_t pos = 0;
-	bool created;
-
-	m.want = table__new(sizeof(uint64_t));
-	netns_set = table__new(1);
-	if (!m.want || !netns_set)
-		goto out;
-	while ((r = table__next(t->tw, &pos, NULL))) {
-		if (r->tw_ns)
-			continue;
-		table__get(m.want, r->tuple_hash, &created);
-		table__get(netns_set, (uint64_t)r->netns | 1ULL << 32, &created);
-	}
-	if (table__len(m.want))
-		dump_namespaces(netns_set, SD_STATE(TCPWT_TIME_WAIT), on_tw_diag, &m);
-	pos = 0;
-	while ((r = table__next(t->tw, &pos, NULL))) {
-		uint64_t *entry;
-
-		if (r->tw_ns)
-			continue;
-		entry = table__find(m.want, r->tuple_hash);
-		if (entry && *entry)
-			r->tw_ns = *entry > r->born_ns ? *entry : r->born_ns;
-	}
-out:
-	table__free(m.want);
-	table__free(netns_set);
-}
-
-/* Keeps the top oldest of a state, oldest first. */
-static void keep_oldest(struct open_sock *v, size_t top, size_t *n,
-			const struct open_sock *s)
-{
-	size_t i;
-
-	if (!top)
-		return;
-	if (*n == top && v[top - 1].age_ns >= s->age_ns)
-		return;
-	i = *n < top ? (*n)++ : top - 1;
-	while (i > 0 && v[i - 1].age_ns < s->age_ns) {
-		v[i] = v[i - 1];
-		i--;
-	}
-	v[i] = *s;
-}
-
-static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
-			struct open_sock *oldest, size_t top, size_t *n)
-{
-	struct cw_rec *r;
-	size_t pos = 0;
-
-	while ((r = table__next(recs, &pos, NULL))) {
-		struct open_sock s = { .state = TCPWT_CLOSE_WAIT, .role = r->role };
-		struct group *g;
-		uint64_t group;
-		bool shared;
-
-		resolve_owner(t, r, r->ino, &s.pid, s.comm, &shared);
-		group = group_for(t, TCPWT_CLOSE_WAIT, r->role, &r->tp, s.pid, s.comm);
-		if (!group)
-			continue;
-		s.age_ns = now > r->enter_ns ? now - r->enter_ns : 0;
-		s.seeded = s.lower_bound = r->seeded;
-		if (r->estimate_ns && r->estimate_ns < now && now - r->estimate_ns > s.age_ns) {
-			s.age_ns = now - r->estimate_ns;
-			s.estimated = true;
-		}
-		agg__add_open(t->agg, group, s.age_ns, s.seeded, s.lower_bound, s.estimated);
-		g = agg__find(t->agg, group);
-		if (g && shared)
-			g->shared = true;
-		s.family = r->tp.family;
-		s.port = service_port(r->role, &r->tp);
-		s.lport = r->tp.lport;
-		s.rport = r->tp.rport;
-		s.netns = r->tp.netns;
-		memcpy(s.laddr, r->tp.laddr, sizeof(s.laddr));
-		memcpy(s.raddr, r->tp.raddr, sizeof(s.raddr));
-		keep_oldest(oldest, top, n, &s);
-	}
-}
-
-static void snapshot_tw(struct tracker *t, struct table *recs, uint64_t now,
-			struct open_sock *oldest, size_t top, size_t *n)
-{
-	struct tw_rec *r;
-	size_t pos = 0;
-
-	while ((r = table__next(recs, &pos, NULL))) {
-		struct open_sock s = { .state = TCPWT_TIME_WAIT, .seeded = r->seeded };
-		struct group *g = agg__find(t->agg, r->group);
-
-		if (!r->tw_ns || !g)
-			continue; /* still FIN_WAIT2 */
-		s.age_ns = now > r->tw_ns ? now - r->tw_ns : 0;
-		agg__add_open(t->agg, r->group, s.age_ns, s.seeded, false, false);
-		s.role = g->key.role;
-		s.port = g->key.port;
-		s.pid = g->key.pid;
-		memcpy(s.comm, g->key.comm, sizeof(s.comm));
-		keep_oldest(oldest, top, n, &s);
-	}
-}
-
-void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *oldest,
-		       size_t top, size_t *n_cw, size_t *n_tw)
-{
-	*n_cw = *n_tw = 0;
-	owners__new_generation(t->owners);
-	learn_cw_inodes(t);
-	settle_fin_wait2(t, now_ns);
-	agg__reset_open(t->agg);
-	snapshot_cw(t, t->cw, now_ns, oldest, top, n_cw);
-	snapshot_cw(t, t->cw_seeded, now_ns, oldest, top, n_cw);
-	snapshot_tw(t, t->tw, now_ns, oldest + top, top, n_tw);
-	snapshot_tw(t, t->tw_seeded, now_ns, oldest + top, top, n_tw);
 }
 
 const struct tracker_stats *tracker__stats(struct tracker *t)

@@ -23,6 +23,7 @@ struct tracker_stats {
 	uint64_t fin_wait2_only; /* timewait sockets that never reached TIME_WAIT */
 	uint64_t kills_from_slots; /* kills read from the per-CPU slots */
 	uint64_t seeded_ended; /* listed at start-up, ended unmeasured */
+	uint64_t reconciled; /* tracked as open, gone from the kernel: end missed */
 	uint64_t tracked_bytes; /* userspace memory of the per-socket tables */
 	uint64_t tracked_sockets;
 };
@@ -76,6 +77,11 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
  */
 void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *oldest,
 		       size_t top, size_t *n_cw, size_t *n_tw);
+/*
+ * Forgets sockets whose end was missed (a lost event): TIME_WAIT ones past
+ * any possible lifetime, CLOSE_WAIT ones sock_diag no longer lists.
+ */
+void tracker__reconcile(struct tracker *t, uint64_t now_ns);
 const struct tracker_stats *tracker__stats(struct tracker *t);
 
 #endif

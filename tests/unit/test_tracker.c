@@ -379,3 +379,22 @@ TEST(tracker_filters)
 	free(v);
 	teardown(&f);
 }
+
+TEST(tracker_reconcile_stale_time_wait)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+
+	setup(&f);
+	e = ev(TCPWT_EV_TW_BORN, 0xc00, 1 * S, 40008, 443);
+	e.state = TCPWT_TIME_WAIT;
+	feed(&f, &e);
+	e = ev(TCPWT_EV_TW_BORN, 0xc01, 50 * S, 40009, 443);
+	e.state = TCPWT_TIME_WAIT;
+	feed(&f, &e);
+	/* The first one's end was lost: 99 s is past any TIME_WAIT's life. */
+	tracker__reconcile(f.t, 100 * S);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 1, "the stale one dropped");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the live one kept");
+	teardown(&f);
+}

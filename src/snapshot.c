@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Reports' view of the tracker: owners and open sockets brought up to date,
+ * with what the events did not say asked of sock_diag.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "sockdiag.h"
+#include "tracker_int.h"
+
+struct diag_match {
+	struct tracker *t;
+	struct table *want; /* tuple hash -> sock address, or TIME_WAIT entry */
+	uint64_t now_ns;
+};
+
+/* Sockets that entered CLOSE_WAIT in the accept queue: learn their inode now. */
+static int on_cw_diag(const struct sd_sock *s, void *arg)
+{
+	struct diag_match *m = arg;
+	struct tuple tp = { .netns = s->netns, .family = s->family,
+			    .lport = s->lport, .rport = s->rport };
+	uint64_t *id;
+	struct cw_rec *r;
+
+	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
+	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	id = table__find(m->want, tuple_hash(&tp));
+	r = id ? table__find(m->t->cw, *id) : NULL;
+	if (r && s->ino)
+		r->ino = s->ino;
+	return 0;
+}
+
+/* Timewait sockets in TIME_WAIT substate: when they entered it, from the timer. */
+static int on_tw_diag(const struct sd_sock *s, void *arg)
+{
+	struct diag_match *m = arg;
+	struct tuple tp = { .netns = s->netns, .family = s->family,
+			    .lport = s->lport, .rport = s->rport };
+	uint64_t *entry, left_ns = (uint64_t)s->expires_ms * 1000000ULL;
+
+	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
+	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	entry = table__find(m->want, tuple_hash(&tp));
+	if (entry && left_ns <= TW_LEN_NS)
+		*entry = m->now_ns - (TW_LEN_NS - left_ns);
+	return 0;
+}
+
+/* Each namespace once: sock_diag dumps are per namespace. */
+static void dump_namespaces(struct table *netns_set, uint32_t states, sd_cb cb,
+			    struct diag_match *m)
+{
+	size_t pos = 0;
+	uint64_t ns;
+
+	while (table__next(netns_set, &pos, &ns))
+		sockdiag__dump((uint32_t)ns, states, 0, cb, m);
+}
+
+static void learn_cw_inodes(struct tracker *t)
+{
+	struct diag_match m = { .t = t };
+	struct table *netns_set;
+	struct cw_rec *r;
+	size_t pos = 0;
+	uint64_t id;
+	bool created;
+
+	m.want = table__new(sizeof(uint64_t));
+	netns_set = table__new(1);
+	if (!m.want || !netns_set)
+		goto out;
+	/* Seeded sockets came with their inode, or are in the accept queue. */
+	while ((r = table__next(t->cw, &pos, &id))) {
+		uint64_t *slot;
+
+		if (r->ino)
+			continue;
+		slot = table__get(m.want, tuple_hash(&r->tp), &created);
+		if (slot)
+			*slot = id;
+		table__get(netns_set, (uint64_t)r->tp.netns | 1ULL << 32, &created);
+	}
+	if (table__len(m.want))
+		dump_namespaces(netns_set, SD_STATE(TCPWT_CLOSE_WAIT), on_cw_diag, &m);
+out:
+	table__free(m.want);
+	table__free(netns_set);
+}
+
+/*
+ * A timewait socket armed in FIN_WAIT2 moves to TIME_WAIT when the peer's
+ * FIN comes, often without a timer event. Ask sock_diag which are in
+ * TIME_WAIT now, and since when; the others are still FIN_WAIT2.
+ */
+static void settle_fin_wait2(struct tracker *t, uint64_t now_ns)
+{
+	struct diag_match m = { .t = t, .now_ns = now_ns };
+	struct table *netns_set;
+	struct tw_rec *r;
+	size_t pos = 0;
+	bool created;
+
+	m.want = table__new(sizeof(uint64_t));
+	netns_set = table__new(1);
+	if (!m.want || !netns_set)
+		goto out;
+	while ((r = table__next(t->tw, &pos, NULL))) {
+		if (r->tw_ns)
+			continue;
+		table__get(m.want, r->tuple_hash, &created);
+		table__get(netns_set, (uint64_t)r->netns | 1ULL << 32, &created);
+	}
+	if (table__len(m.want))
+		dump_namespaces(netns_set, SD_STATE(TCPWT_TIME_WAIT), on_tw_diag, &m);
+	pos = 0;
+	while ((r = table__next(t->tw, &pos, NULL))) {
+		uint64_t *entry;
+
+		if (r->tw_ns)
+			continue;
+		entry = table__find(m.want, r->tuple_hash);
+		if (entry && *entry)
+			r->tw_ns = *entry > r->born_ns ? *entry : r->born_ns;
+	}
+out:
+	table__free(m.want);
+	table__free(netns_set);
+}
+
+/* Keeps the top oldest of a state, oldest first. */
+static void keep_oldest(struct open_sock *v, size_t top, size_t *n,
+			const struct open_sock *s)
+{
+	size_t i;
+
+	if (!top)
+		return;
+	if (*n == top && v[top - 1].age_ns >= s->age_ns)
+		return;
+	i = *n < top ? (*n)++ : top - 1;
+	while (i > 0 && v[i - 1].age_ns < s->age_ns) {
+		v[i] = v[i - 1];
+		i--;
+	}
+	v[i] = *s;
+}
+
+static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
+			struct open_sock *oldest, size_t top, size_t *n)
+{
+	struct cw_rec *r;
+	size_t pos = 0;
+
+	while ((r = table__next(recs, &pos, NULL))) {
+		struct open_sock s = { .state = TCPWT_CLOSE_WAIT, .role = r->role };
+		struct group *g;
+		uint64_t group;
+		bool shared;
+
+		resolve_owner(t, r, r->ino, &s.pid, s.comm, &shared);
+		group = group_for(t, TCPWT_CLOSE_WAIT, r->role, &r->tp, s.pid, s.comm);
+		if (!group)
+			continue;
+		s.age_ns = now > r->enter_ns ? now - r->enter_ns : 0;
+		s.seeded = s.lower_bound = r->seeded;
+		if (r->estimate_ns && r->estimate_ns < now && now - r->estimate_ns > s.age_ns) {
+			s.age_ns = now - r->estimate_ns;
+			s.estimated = true;
+		}
+		agg__add_open(t->agg, group, s.age_ns, s.seeded, s.lower_bound, s.estimated);
+		g = agg__find(t->agg, group);
+		if (g && shared)
+			g->shared = true;
+		s.family = r->tp.family;
+		s.port = service_port(r->role, &r->tp);
+		s.lport = r->tp.lport;
+		s.rport = r->tp.rport;
+		s.netns = r->tp.netns;
+		memcpy(s.laddr, r->tp.laddr, sizeof(s.laddr));
+		memcpy(s.raddr, r->tp.raddr, sizeof(s.raddr));
+		keep_oldest(oldest, top, n, &s);
+	}
+}
+
+static void snapshot_tw(struct tracker *t, struct table *recs, uint64_t now,
+			struct open_sock *oldest, size_t top, size_t *n)
+{
+	struct tw_rec *r;
+	size_t pos = 0;
+
+	while ((r = table__next(recs, &pos, NULL))) {
+		struct open_sock s = { .state = TCPWT_TIME_WAIT, .seeded = r->seeded };
+		struct group *g = agg__find(t->agg, r->group);
+
+		if (!r->tw_ns || !g)
+			continue; /* still FIN_WAIT2 */
+		s.age_ns = now > r->tw_ns ? now - r->tw_ns : 0;
+		agg__add_open(t->agg, r->group, s.age_ns, s.seeded, false, false);
+		s.role = g->key.role;
+		s.port = g->key.port;
+		s.pid = g->key.pid;
+		memcpy(s.comm, g->key.comm, sizeof(s.comm));
+		keep_oldest(oldest, top, n, &s);
+	}
+}
+
+void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *oldest,
+		       size_t top, size_t *n_cw, size_t *n_tw)
+{
+	*n_cw = *n_tw = 0;
+	owners__new_generation(t->owners);
+	learn_cw_inodes(t);
+	settle_fin_wait2(t, now_ns);
+	agg__reset_open(t->agg);
+	snapshot_cw(t, t->cw, now_ns, oldest, top, n_cw);
+	snapshot_cw(t, t->cw_seeded, now_ns, oldest, top, n_cw);
+	snapshot_tw(t, t->tw, now_ns, oldest + top, top, n_tw);
+	snapshot_tw(t, t->tw_seeded, now_ns, oldest + top, top, n_tw);
+}
+
+/* ---- reconciliation ---- */
+
+#define RECONCILE_MIN_AGE_NS (2 * 1000000000ULL)
+/* TIME_WAIT lasts TCP_TIMEWAIT_LEN, plus the timer wheel's slack. */
+#define TW_MAX_LIFE_NS (TW_LEN_NS + 15 * 1000000000ULL)
+
+struct key_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void key_push(struct key_list *l, uint64_t k)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = k;
+}
+
+static size_t drop_keys(struct table *t, struct key_list *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += table__delete(t, l->v[i]);
+	l->n = 0;
+	return n;
+}
+
+static size_t reconcile_tw(struct table *recs, uint64_t now)
+{
+	struct key_list stale = {};
+	struct tw_rec *r;
+	size_t pos = 0, n;
+	uint64_t key;
+
+	while ((r = table__next(recs, &pos, &key)))
+		if (now > r->born_ns + TW_MAX_LIFE_NS)
+			key_push(&stale, key);
+	n = drop_keys(recs, &stale);
+	free(stale.v);
+	return n;
+}
+
+static int on_cw_exists(const struct sd_sock *s, void *arg)
+{
+	struct diag_match *m = arg;
+	struct tuple tp = { .netns = s->netns, .family = s->family,
+			    .lport = s->lport, .rport = s->rport };
+	uint64_t *found;
+
+	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
+	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	found = table__find(m->want, tuple_hash(&tp));
+	if (found)
+		*found = 1;
+	return 0;
+}
+
+static size_t reconcile_cw(struct tracker *t, struct table *recs, uint64_t now)
+{
+	struct diag_match m = { .t = t, .now_ns = now };
+	struct key_list gone = {};
+	struct table *netns_set;
+	struct cw_rec *r;
+	size_t pos = 0, n = 0;
+	uint64_t key, *found;
+	bool created;
+
+	m.want = table__new(sizeof(uint64_t));
+	netns_set = table__new(1);
+	if (!m.want || !netns_set)
+		goto out;
+	while ((r = table__next(recs, &pos, NULL))) {
+		if (now < r->enter_ns + RECONCILE_MIN_AGE_NS)
+			continue;
+		table__get(m.want, tuple_hash(&r->tp), &created);
+		table__get(netns_set, (uint64_t)r->tp.netns | 1ULL << 32, &created);
+	}
+	if (!table__len(m.want))
+		goto out;
+	dump_namespaces(netns_set, SD_STATE(TCPWT_CLOSE_WAIT), on_cw_exists, &m);
+	pos = 0;
+	while ((r = table__next(recs, &pos, &key))) {
+		found = table__find(m.want, tuple_hash(&r->tp));
+		if (found && !*found)
+			key_push(&gone, key);
+	}
+	n = drop_keys(recs, &gone);
+out:
+	free(gone.v);
+	table__free(m.want);
+	table__free(netns_set);
+	return n;
+}
+
+void tracker__reconcile(struct tracker *t, uint64_t now_ns)
+{
+	t->stats.reconciled += reconcile_tw(t->tw, now_ns) + reconcile_tw(t->tw_seeded, now_ns);
+	t->stats.reconciled += reconcile_cw(t, t->cw, now_ns) + reconcile_cw(t, t->cw_seeded, now_ns);
+}

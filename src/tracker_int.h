@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The tracker's insides, shared by tracker.c (events) and snapshot.c (reports). */
+#ifndef TCPWT_TRACKER_INT_H
+#define TCPWT_TRACKER_INT_H
+
+#include "table.h"
+#include "tracker.h"
+
+#define PARKED_CANCEL_NS (20 * 1000000ULL)
+#define TW_LEN_NS (60 * 1000000000ULL) /* TCP_TIMEWAIT_LEN */
+
+struct tuple {
+	uint32_t netns;
+	uint8_t family;
+	uint8_t pad;
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t laddr[16];
+	uint8_t raddr[16];
+};
+
+/* A socket in CLOSE_WAIT, keyed by its struct sock address. */
+struct cw_rec {
+	uint64_t enter_ns;
+	uint64_t ino;
+	struct tuple tp;
+	uint32_t pid; /* seen acting on it in process context, 0 if not */
+	uint8_t role;
+	bool seeded; /* listed at start-up: enter_ns is only when tracing began */
+	char comm[TCPWT_COMM_LEN];
+	uint64_t estimate_ns; /* seeded: entry estimated from tcp_info, 0 if none */
+};
+
+/*
+ * A timewait socket, keyed by its address. Kept small: a host can have a
+ * million of them.
+ */
+struct tw_rec {
+	uint64_t born_ns;
+	uint64_t tw_ns; /* entered TIME_WAIT; 0 while it may still be FIN_WAIT2 */
+	uint64_t group;
+	uint64_t tuple_hash;
+	uint32_t netns;
+	bool seeded;
+};
+
+struct listener {
+	uint32_t pid;
+	uint64_t ino;
+	char comm[TCPWT_COMM_LEN];
+};
+
+struct tracker {
+	const struct config *cfg;
+	struct agg *agg;
+	struct owners *owners;
+	struct table *cw; /* sock address -> struct cw_rec */
+	struct table *tw; /* timewait address -> struct tw_rec */
+	/* Listed by sock_diag at start-up, known by cookie until they end. */
+	struct table *cw_seeded; /* cookie -> struct cw_rec */
+	struct table *tw_seeded; /* cookie -> struct tw_rec */
+	struct table *listeners; /* hash(netns, port) -> struct listener */
+	uint16_t eph_lo, eph_hi; /* ephemeral port range */
+	struct tracker_stats stats;
+};
+
+uint16_t service_port(uint8_t role, const struct tuple *tp);
+uint64_t tuple_hash(const struct tuple *tp);
+/* 0 when the group is filtered out (or on ENOMEM). */
+uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role, const struct tuple *tp,
+		   uint32_t pid, const char *comm);
+void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t ino, uint32_t *pid,
+		   char *comm, bool *shared);
+
+#endif

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Long run of tcpwaittrace under churn (make soak): INTERVAL reports while
+# separate client and server processes churn loopback connections, then a
+# verdict on what must stay flat: the tracer's RSS and the sockets it
+# tracks, and that nothing stays "open" after the churn stops.
+#
+#   sudo tools/soak.sh [SECS]    default 3600; INTERVAL=10, TRACER_ARGS="..."
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:-3600}
+interval=${INTERVAL:-10}
+wl="$top/.output/tcpwl"
+work=$(mktemp -d /tmp/tcpwt-soak.XXXXXX)
+ns="tcpwtsoak$$"
+port=21000
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+[ "$(id -u)" -eq 0 ] || { echo "soak: needs root" >&2; exit 1; }
+make -s -C "$top" tcpwaittrace .output/tcpwl >&2
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
+
+# Reports until well after the churn, so that lost ends get reconciled.
+settle=25
+count=$(((secs + settle) / interval))
+# shellcheck disable=SC2086
+"$top/tcpwaittrace" -o json -P $port ${TRACER_ARGS:-} "$interval" "$count" >"$work/reports" 2>"$work/err" &
+tracer=$!
+pids+=("$tracer")
+for _ in $(seq 100); do grep -q '^Tracing' "$work/err" && break; sleep 0.1; done
+ip netns exec "$ns" "$wl" churn-server --port $port --duration $((secs + 2)) >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.3
+ip netns exec "$ns" "$wl" churn-client --port $port --duration "$secs" --workers 2 >"$work/churn" &
+pids+=($!)
+: >"$work/rss"
+while kill -0 "$tracer" 2>/dev/null; do
+	awk '/VmRSS/ { print $2 }' "/proc/$tracer/status" >>"$work/rss" 2>/dev/null || true
+	sleep "$interval"
+done
+wait "$tracer" || true
+
+echo "== soak: ${secs} s of churn, a report every ${interval} s ($(cat "$work/churn"))"
+echo "report  tracked  reconciled  lost  open_cw  rss_kB"
+n=0
+while read -r line; do
+	n=$((n + 1))
+	rss=$(sed -n "${n}p" "$work/rss")
+	jq -r --arg rss "${rss:-?}" --argjson p $port '[input_line_number, .tracked_sockets, .reconciled_sockets, .lost_events,
+		([.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) | .open] | add // 0), $rss] | @tsv' <<<"$line"
+done <"$work/reports" | awk '{ $1 = NR; print }' OFS='\t' | tee "$work/table"
+half=$(($(wc -l <"$work/rss") / 2))
+verdict=ok
+if [ "$half" -ge 1 ]; then
+	first=$(head -n "$half" "$work/rss" | sort -n | tail -1)
+	last=$(tail -n "$half" "$work/rss" | sort -n | tail -1)
+	echo "peak RSS first half ${first} kB, second half ${last} kB"
+	[ "$last" -le $((first + first / 5 + 2048)) ] || { echo "RSS grew"; verdict=fail; }
+fi
+open_end=$(tail -n 1 "$work/table" | cut -f5)
+tracked_end=$(tail -n 1 "$work/table" | cut -f2)
+echo "after the churn: ${open_end} CLOSE_WAIT open, ${tracked_end} sockets tracked (TIME_WAIT still counting down)"
+[ "$open_end" = 0 ] || { echo "sockets left open"; verdict=fail; }
+echo "soak: $verdict"
+[ "$verdict" = ok ]

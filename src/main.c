@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include "agg.h"
 #include "cli.h"
@@ -25,6 +26,7 @@
 #define POLL_MS 100
 #define MAX_CPUS 1024
 #define METRICS_NS 1000000000ULL /* metrics refresh for scrapers */
+#define TRACER_NICE -10
 #define RECONCILE_NS (10 * 1000000000ULL) /* open sockets checked against the kernel */
 
 static volatile sig_atomic_t exiting;
@@ -329,6 +331,12 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	setup_signals();
+	/*
+	 * On a saturated host a fair share of the CPU is not enough to drain
+	 * the ring buffer: events would be dropped (and counted). Ask for more.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, TRACER_NICE) && r.cfg.verbose)
+		fprintf(stderr, "tcpwaittrace: cannot raise priority: %s\n", strerror(errno));
 	r.agg = agg__new();
 	r.owners = owners__new("/proc", r.cfg.pids, r.cfg.npids);
 	r.tracker = r.agg && r.owners ? tracker__new(&r.cfg, r.agg, r.owners) : NULL;

@@ -18,13 +18,11 @@ struct diag_match {
 static int on_cw_diag(const struct sd_sock *s, void *arg)
 {
 	struct diag_match *m = arg;
-	struct tuple tp = { .netns = s->netns, .family = s->family,
-			    .lport = s->lport, .rport = s->rport };
+	struct tuple tp;
 	uint64_t *id;
 	struct cw_rec *r;
 
-	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
-	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	tuple_of_diag(s, &tp);
 	id = table__find(m->want, tuple_hash(&tp));
 	r = id ? table__find(m->t->cw, *id) : NULL;
 	if (r && s->ino)
@@ -36,12 +34,10 @@ static int on_cw_diag(const struct sd_sock *s, void *arg)
 static int on_tw_diag(const struct sd_sock *s, void *arg)
 {
 	struct diag_match *m = arg;
-	struct tuple tp = { .netns = s->netns, .family = s->family,
-			    .lport = s->lport, .rport = s->rport };
+	struct tuple tp;
 	uint64_t *entry, left_ns = (uint64_t)s->expires_ms * 1000000ULL;
 
-	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
-	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	tuple_of_diag(s, &tp);
 	entry = table__find(m->want, tuple_hash(&tp));
 	if (entry && left_ns <= TW_LEN_NS)
 		*entry = m->now_ns - (TW_LEN_NS - left_ns);
@@ -274,12 +270,10 @@ static size_t reconcile_tw(struct table *recs, uint64_t now)
 static int on_cw_exists(const struct sd_sock *s, void *arg)
 {
 	struct diag_match *m = arg;
-	struct tuple tp = { .netns = s->netns, .family = s->family,
-			    .lport = s->lport, .rport = s->rport };
+	struct tuple tp;
 	uint64_t *found;
 
-	memcpy(tp.laddr, s->laddr, sizeof(tp.laddr));
-	memcpy(tp.raddr, s->raddr, sizeof(tp.raddr));
+	tuple_of_diag(s, &tp);
 	found = table__find(m->want, tuple_hash(&tp));
 	if (found)
 		*found = 1;

@@ -359,7 +359,7 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 	tw_end(t, s, TW_END_KILLED);
 }
 
-static void tuple_of_diag(const struct sd_sock *s, struct tuple *tp)
+void tuple_of_diag(const struct sd_sock *s, struct tuple *tp)
 {
 	memset(tp, 0, sizeof(*tp));
 	tp->netns = s->netns;

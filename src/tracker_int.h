@@ -3,6 +3,7 @@
 #ifndef TCPWT_TRACKER_INT_H
 #define TCPWT_TRACKER_INT_H
 
+#include "sockdiag.h"
 #include "table.h"
 #include "tracker.h"
 
@@ -66,6 +67,7 @@ struct tracker {
 
 uint16_t service_port(uint8_t role, const struct tuple *tp);
 uint64_t tuple_hash(const struct tuple *tp);
+void tuple_of_diag(const struct sd_sock *s, struct tuple *tp);
 /* 0 when the group is filtered out (or on ENOMEM). */
 uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role, const struct tuple *tp,
 		   uint32_t pid, const char *comm);

@@ -52,11 +52,7 @@ tracer_start() {
 # tracer_stop: SIGINT, which gives the final report.
 tracer_stop() {
 	kill -INT "$TRACER_PID"
-	wait "$TRACER_PID"
-	local rc=$?
-	TRACER_PID=
-	[ "$rc" -eq 0 ] || fail "tracer exited with $rc: $(cat "$WORK/tracer.err")"
-	[ -s "$OUT" ] || fail "tracer printed no report"
+	tracer_wait
 }
 
 # tracer_wait: for a tracer that ends by itself (-d, INTERVAL COUNT).

@@ -1,109 +1,284 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The open-addressing table, against a plain reference. */
 #include <stdlib.h>
 #include "check.h"
 #include "table.h"
 
 #define N 100000
 
-static uint64_t key_of(int i)
+static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
+
+static uint64_t rnd(void)
 {
-	return (uint64_t)i * 0x9e3779b97f4a7c15ULL | 1;
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
 }
 
-TEST(table_insert_find_delete)
+static int cmp_u64(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void shuffle(size_t *v, size_t n)
+{
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rnd() % (i + 1), tmp = v[i];
+
+		v[i] = v[j];
+		v[j] = tmp;
+	}
+}
+
+/* The reference: a pool of distinct keys, each present or not, with a value. */
+struct ref {
+	uint64_t key[N];
+	uint64_t val[N];
+	bool present[N];
+	size_t len;
+};
+
+static bool table_matches(const struct table *t, const struct ref *r)
+{
+	size_t pos = 0, seen = 0;
+	uint64_t key, *v;
+
+	if (!ASSERT_EQ(table__len(t), r->len, "len"))
+		return false;
+	for (size_t i = 0; i < N; i++) {
+		v = table__find(t, r->key[i]);
+		if (!ASSERT_EQ(v != NULL, r->present[i], "membership") ||
+		    (v && !ASSERT_EQ(*v, r->val[i], "value")))
+			return false;
+	}
+	while ((v = table__next(t, &pos, &key))) {
+		uint64_t *k = bsearch(&key, r->key, N, sizeof(key), cmp_u64);
+
+		if (!ASSERT_TRUE(k && r->present[k - r->key], "iterated key is in the reference") ||
+		    !ASSERT_EQ(*v, r->val[k - r->key], "iterated value"))
+			return false;
+		seen++;
+	}
+	return ASSERT_EQ(seen, r->len, "iteration visits every entry once");
+}
+
+TEST(table_random_against_reference)
+{
+	struct ref *r = calloc(1, sizeof(*r));
+	size_t *order = malloc(N * sizeof(*order));
 	struct table *t = table__new(sizeof(uint64_t));
 	bool created;
-	int *order = malloc(N * sizeof(int));
 
-	if (!ASSERT_TRUE(t && order, "alloc"))
+	if (!ASSERT_TRUE(r && order && t, "alloc"))
 		goto out;
-	for (int i = 0; i < N; i++) {
-		uint64_t *v = table__get(t, key_of(i), &created);
-
-		if (!ASSERT_TRUE(v && created, "insert"))
+	for (size_t i = 0; i < N; i++)
+		while (!(r->key[i] = rnd()))
+			;
+	qsort(r->key, N, sizeof(uint64_t), cmp_u64);
+	for (size_t i = 1; i < N; i++)
+		if (!ASSERT_NEQ(r->key[i], r->key[i - 1], "distinct keys"))
 			goto out;
-		*v = i;
-	}
-	ASSERT_EQ(table__len(t), N, "len");
-	for (int i = 0; i < N; i++)
+	for (size_t i = 0; i < N; i++)
 		order[i] = i;
-	srand(3);
-	for (int i = N - 1; i > 0; i--) {
-		int j = rand() % (i + 1), tmp = order[i];
+	shuffle(order, N);
+	for (size_t i = 0; i < N; i++) {
+		size_t k = order[i];
+		uint64_t *v = table__get(t, r->key[k], &created);
 
-		order[i] = order[j];
-		order[j] = tmp;
+		if (!ASSERT_TRUE(v && created, "insert a new key"))
+			goto out;
+		*v = r->val[k] = rnd();
+		r->present[k] = true;
+		r->len++;
 	}
-	/* Delete half in random order: backward shifts must keep the rest findable. */
-	for (int i = 0; i < N / 2; i++)
-		ASSERT_TRUE(table__delete(t, key_of(order[i])), "delete");
-	for (int i = 0; i < N; i++) {
-		uint64_t *v = table__find(t, key_of(order[i]));
+	if (!table_matches(t, r))
+		goto out;
+	/* Delete half in random order: backward shifts keep the rest findable. */
+	shuffle(order, N);
+	for (size_t i = 0; i < N / 2; i++) {
+		if (!ASSERT_TRUE(table__delete(t, r->key[order[i]]), "delete"))
+			goto out;
+		r->present[order[i]] = false;
+		r->len--;
+	}
+	if (!table_matches(t, r))
+		goto out;
+	/* Churn: random inserts, updates and deletes. */
+	for (size_t step = 0; step < 3 * N; step++) {
+		size_t k = rnd() % N;
+		uint64_t *v;
 
-		if (i < N / 2) {
-			if (!ASSERT_TRUE(!v, "deleted key gone"))
-				break;
-		} else if (!ASSERT_TRUE(v && *v == (uint64_t)order[i], "kept key and value")) {
-			break;
+		if (rnd() % 2) {
+			if (!ASSERT_EQ(table__delete(t, r->key[k]), r->present[k], "delete result"))
+				goto out;
+			r->len -= r->present[k];
+			r->present[k] = false;
+			continue;
 		}
+		v = table__get(t, r->key[k], &created);
+		if (!ASSERT_TRUE(v, "get") || !ASSERT_EQ(created, !r->present[k], "created flag"))
+			goto out;
+		if (!created && !ASSERT_EQ(*v, r->val[k], "existing value kept"))
+			goto out;
+		if (created)
+			ASSERT_EQ(*v, 0, "new values are zeroed");
+		*v = r->val[k] = rnd();
+		r->len += !r->present[k];
+		r->present[k] = true;
 	}
-	ASSERT_EQ(table__len(t), N / 2, "len after deletes");
-	ASSERT_FALSE(table__delete(t, key_of(order[0])), "second delete");
+	table_matches(t, r);
 out:
-	free(order);
 	table__free(t);
+	free(order);
+	free(r);
 }
 
-TEST(table_churn_small)
+/* A key's home slot in an empty 64-slot table: where iteration finds it. */
+static size_t home_of(struct table *t, uint64_t key)
 {
-	struct table *t = table__new(sizeof(int));
-	int present[512] = { 0 };
+	size_t pos = 0;
 	bool created;
 
-	srand(11);
-	for (int step = 0; step < 200000; step++) {
-		int k = rand() % 512;
+	table__get(t, key, &created);
+	table__next(t, &pos, NULL);
+	table__delete(t, key);
+	return pos - 1;
+}
 
-		if (present[k]) {
-			ASSERT_TRUE(table__delete(t, k + 1), "delete present");
-			present[k] = 0;
-		} else {
-			int *v = table__get(t, k + 1, &created);
+/*
+ * Keys forced to collide around the end of the array, so probe chains wrap
+ * to its start: every delete order must keep the others findable.
+ */
+TEST(table_collisions_wrap_around)
+{
+	static const size_t homes[] = { 60, 61, 62, 63, 0, 1 };
+	struct table *t = table__new(sizeof(uint64_t));
+	size_t bytes = table__bytes(t), nkeys = 0, idx[36];
+	uint64_t keys[36];
+	size_t khome[36];
+	int per_home[64] = { 0 };
+	bool created, wrapped = false;
 
-			ASSERT_TRUE(v && created, "insert absent");
-			*v = k;
-			present[k] = 1;
+	for (uint64_t k = 1; nkeys < ARRAY_LEN(keys) && k < 1000000; k++) {
+		size_t h = home_of(t, k);
+
+		for (size_t i = 0; i < ARRAY_LEN(homes); i++)
+			if (h == homes[i] && per_home[h] < 6) {
+				per_home[h]++;
+				khome[nkeys] = h;
+				keys[nkeys++] = k;
+			}
+	}
+	if (!ASSERT_EQ(nkeys, ARRAY_LEN(keys), "colliding keys found"))
+		goto out;
+	for (size_t i = 0; i < nkeys; i++)
+		idx[i] = i;
+	for (int round = 0; round < 3000; round++) {
+		bool present[36];
+		size_t pos = 0;
+		uint64_t key;
+
+		shuffle(idx, nkeys);
+		for (size_t i = 0; i < nkeys; i++) {
+			*(uint64_t *)table__get(t, keys[idx[i]], &created) = keys[idx[i]] * 3;
+			present[idx[i]] = true;
+		}
+		if (!ASSERT_EQ(table__bytes(t), bytes, "still 64 slots: the keys collide"))
+			goto out;
+		/* Keys of homes 60..63 pushed past the end sit at the start. */
+		while (table__next(t, &pos, &key))
+			for (size_t j = 0; j < nkeys; j++)
+				if (keys[j] == key && khome[j] >= 60 && pos - 1 < 8)
+					wrapped = true;
+		shuffle(idx, nkeys);
+		for (size_t i = 0; i < nkeys; i++) {
+			if (!ASSERT_TRUE(table__delete(t, keys[idx[i]]), "delete"))
+				goto out;
+			present[idx[i]] = false;
+			for (size_t j = 0; j < nkeys; j++) {
+				uint64_t *v = table__find(t, keys[j]);
+
+				if (!ASSERT_EQ(v != NULL, present[j], "others findable after a delete") ||
+				    (v && !ASSERT_EQ(*v, keys[j] * 3, "value moved with its key")))
+					goto out;
+			}
+			if (!ASSERT_EQ(table__len(t), nkeys - i - 1, "len"))
+				goto out;
 		}
 	}
-	for (int k = 0; k < 512; k++) {
-		int *v = table__find(t, k + 1);
-
-		if (!ASSERT_EQ(v != NULL, present[k], "membership"))
-			break;
-		if (v && !ASSERT_EQ(*v, k, "value"))
-			break;
-	}
+	ASSERT_TRUE(wrapped, "probe chains wrapped around the end");
+out:
 	table__free(t);
 }
 
-TEST(table_zero_key_and_iteration)
+TEST(table_zero_key)
 {
 	struct table *t = table__new(sizeof(int));
-	size_t pos = 0, seen = 0;
-	uint64_t key, sum = 0;
+	bool created = true;
+
+	*(int *)table__get(t, 7, &created) = 7;
+	ASSERT_TRUE(table__get(t, 0, &created) == NULL, "key 0 refused");
+	ASSERT_FALSE(created, "not created");
+	ASSERT_TRUE(table__find(t, 0) == NULL, "key 0 never found");
+	ASSERT_FALSE(table__delete(t, 0), "key 0 never deleted");
+	ASSERT_EQ(table__len(t), 1, "len unchanged");
+	ASSERT_FALSE(table__delete(t, 8), "absent key");
+	table__free(t);
+}
+
+TEST(table_next_each_once)
+{
+	struct table *t = table__new(sizeof(uint32_t));
+	uint8_t *seen = calloc(N + 1, 1);
+	size_t pos = 0, n = 0;
+	uint32_t *v;
+	uint64_t key;
 	bool created;
 
-	ASSERT_TRUE(!table__get(t, 0, &created), "key 0 refused");
-	for (int i = 1; i <= 1000; i++)
-		*(int *)table__get(t, i, &created) = i;
-	while (table__next(t, &pos, &key)) {
-		seen++;
-		sum += key;
+	for (uint32_t i = 1; i <= N; i++)
+		*(uint32_t *)table__get(t, (uint64_t)i << 20, &created) = i;
+	while ((v = table__next(t, &pos, &key))) {
+		if (!ASSERT_EQ(key, (uint64_t)*v << 20, "key matches its value") ||
+		    !ASSERT_TRUE(table__find(t, key) == v, "same value pointer as find"))
+			break;
+		seen[*v]++;
+		n++;
 	}
-	ASSERT_EQ(seen, 1000, "each entry once");
-	ASSERT_EQ(sum, 500500, "every key");
-	ASSERT_NEQ(table__hash("a", 1), table__hash("b", 1), "hash differs");
-	ASSERT_NEQ(table__hash("", 0), 0, "hash never 0");
+	ASSERT_EQ(n, N, "entries visited");
+	for (uint32_t i = 1; i <= N; i++)
+		if (!ASSERT_EQ(seen[i], 1, "each entry once"))
+			break;
+	pos = 0;
+	ASSERT_TRUE(table__next(t, &pos, NULL) != NULL, "key pointer is optional");
+	free(seen);
 	table__free(t);
+	t = table__new(8);
+	pos = 0;
+	ASSERT_TRUE(table__next(t, &pos, &key) == NULL, "empty table: nothing");
+	table__free(t);
+}
+
+TEST(table_hash)
+{
+	struct table *seen = table__new(1);
+	bool created;
+	uint64_t h;
+
+	for (uint32_t i = 0; i < N; i++) {
+		h = table__hash(&i, sizeof(i));
+		if (!ASSERT_NEQ(h, 0, "never 0"))
+			break;
+		table__get(seen, h, &created);
+		if (!ASSERT_TRUE(created, "different inputs, different hashes"))
+			break;
+	}
+	ASSERT_NEQ(table__hash("", 0), 0, "empty input");
+	ASSERT_NEQ(table__hash("a", 1), table__hash("b", 1), "one byte");
+	ASSERT_NEQ(table__hash("a", 1), table__hash("a\0", 2), "length counts");
+	ASSERT_NEQ(table__hash("ab", 2), table__hash("ba", 2), "order counts");
+	ASSERT_EQ(table__hash("abc", 3), table__hash("abc", 3), "deterministic");
+	table__free(seen);
 }

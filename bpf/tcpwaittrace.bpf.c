@@ -33,7 +33,12 @@ extern const void tw_timer_handler __ksym;
 
 /* Work the kernel side could not do; read and reported by userspace. */
 __u64 lost_events = 0; /* ring buffer full */
-__u64 untracked_sockets = 0; /* closers map full */
+/*
+ * The closers map evicts its least recently used entry when full; userspace
+ * counts evictions as inserted - deleted - still there.
+ */
+__u64 closers_inserted = 0;
+__u64 closers_deleted = 0;
 __u64 tw_unmatched = 0; /* timewait born without its full socket's close */
 __u64 timer_backups = 0; /* timewait timer events the backup programs handled */
 
@@ -58,7 +63,7 @@ struct {
 
 /* struct sock * of a socket that closed first -> the task that closed it. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct tcpwt_owner);
@@ -216,8 +221,10 @@ static __always_inline void record_closer(const struct sk_src *src)
 		return;
 	if (!port_match(src->lport, src->rport))
 		return;
-	if (bpf_map_update_elem(&closers, &key, &owner, BPF_ANY))
-		__sync_fetch_and_add(&untracked_sockets, 1);
+	if (!bpf_map_update_elem(&closers, &key, &owner, BPF_NOEXIST))
+		__sync_fetch_and_add(&closers_inserted, 1);
+	else /* left by an earlier socket at this address whose close was missed */
+		bpf_map_update_elem(&closers, &key, &owner, BPF_EXIST);
 }
 
 static __always_inline struct tcpwt_cpu_state *this_cpu_state(void)
@@ -266,8 +273,8 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 clear:
 	cs->born.tw = 0;
 out:
-	if (owner)
-		bpf_map_delete_elem(&closers, &key);
+	if (owner && !bpf_map_delete_elem(&closers, &key))
+		__sync_fetch_and_add(&closers_deleted, 1);
 }
 
 /* Cheap first test: the transitions the two states need, of all there are. */

@@ -50,7 +50,9 @@ uint64_t agg__group(struct agg *a, const struct group_key *key, bool *created)
 	uint64_t id;
 
 	*created = false;
+	/* A name is a string: bytes after its NUL must not make another group. */
 	k.comm[TCPWT_COMM_LEN - 1] = '\0';
+	memset(k.comm + strlen(k.comm), 0, TCPWT_COMM_LEN - strlen(k.comm));
 	id = table__hash(&k, sizeof(k));
 	for (;; id = id + 1 ? id + 1 : 1) {
 		struct group *g = table__get(a->groups, id, created);

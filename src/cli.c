@@ -297,6 +297,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_ARG:
 		return parse_positional(cfg, state, arg);
+	case ARGP_KEY_ERROR:
+		/* getopt stopped on an unknown option or a missing value. */
+		if (state->next > 0 && state->next <= state->argc)
+			cfg->bad_arg = state->argv[state->next - 1];
+		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -318,9 +323,15 @@ int cli__parse(int argc, char **argv, struct config *cfg)
 	cfg->closers_max = DEFAULT_CLOSERS;
 	cfg->btf_path = "/sys/kernel/btf/vmlinux";
 	cfg->max_series = 500;
-	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, cfg);
+	/* No argp messages: they take two lines; ours says the same in one. */
+	err = argp_parse(&argp, argc, argv, ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_NO_ERRS, NULL, cfg);
 	if (err == EXIT_BAD_INPUT)
 		return err;
+	if (err) {
+		fprintf(stderr, "tcpwaittrace: unknown option or missing value: '%s' (see --help)\n",
+			cfg->bad_arg ? cfg->bad_arg : "?");
+		return EXIT_BAD_INPUT;
+	}
 	if (!err && cfg->export_path && !cfg->export_format &&
 	    export__format(cfg->export_path, NULL, (enum export_format *)&cfg->export_format)) {
 		fprintf(stderr, "tcpwaittrace: cannot tell the format of '%s': use .json, .csv or .prom, or --export-format\n",

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CLI_MAX_PIDS 64
 #define CLI_MAX_PORTS 64
@@ -40,6 +41,7 @@ struct config {
 	unsigned int max_series;
 	uint32_t ringbuf_bytes;
 	uint32_t closers_max; /* sockets that closed first, awaiting TIME_WAIT */
+	const char *bad_arg; /* the argument getopt stopped on */
 };
 
 /*

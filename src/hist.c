@@ -117,7 +117,8 @@ uint64_t hist__percentile(const struct hist *h, double q)
 static void log2_bounds(unsigned int slot, uint64_t *lo, uint64_t *hi)
 {
 	*lo = slot ? (1ULL << slot) * NS_PER_MS : 0;
-	*hi = (1ULL << (slot + 1)) * NS_PER_MS;
+	/* The last slot also holds everything beyond it. */
+	*hi = slot == HIST_LOG2_SLOTS - 1 ? UINT64_MAX : (1ULL << (slot + 1)) * NS_PER_MS;
 }
 
 size_t hist__log2_buckets(const struct hist *h, struct hist_bucket *out, size_t n)

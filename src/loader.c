@@ -16,6 +16,7 @@ struct loader {
 	struct tcpwaittrace_bpf *skel;
 	struct ring_buffer *rb;
 	bool classic;
+	uint64_t evicted;
 };
 
 static bool verbose;
@@ -199,6 +200,28 @@ static uint64_t prog_misses(struct bpf_program *p)
 }
 
 /*
+ * Sockets whose closer the LRU map forgot to make room: inserted - deleted -
+ * still there. Read while events flow, it can lag; it never goes back.
+ */
+static uint64_t closers_evicted(struct loader *l)
+{
+	struct tcpwaittrace_bpf *s = l->skel;
+	uint64_t ins, del, live = 0, key, next, *prev = NULL;
+	int fd = bpf_map__fd(s->maps.closers);
+
+	del = __atomic_load_n(&s->bss->closers_deleted, __ATOMIC_RELAXED);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		live++;
+		key = next;
+		prev = &key;
+	}
+	ins = __atomic_load_n(&s->bss->closers_inserted, __ATOMIC_RELAXED);
+	if (ins > del + live && ins - del - live > l->evicted)
+		l->evicted = ins - del - live;
+	return l->evicted;
+}
+
+/*
  * Programs whose skipped runs a twin takes over: the owned-socket state
  * program (softirq transitions are the other twin's), and the main timer
  * programs (their backups run when they are busy).
@@ -218,7 +241,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
-	c->untracked_sockets = __atomic_load_n(&s->bss->untracked_sockets, __ATOMIC_RELAXED);
+	c->untracked_sockets = closers_evicted(l);
 	c->tw_unmatched = __atomic_load_n(&s->bss->tw_unmatched, __ATOMIC_RELAXED);
 	bpf_object__for_each_program(p, s->obj) {
 		if (!bpf_program__autoload(p))

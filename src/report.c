@@ -57,6 +57,19 @@ static void owner_name(char *buf, size_t len, uint32_t pid, const char *comm)
 	snprintf(buf, len, "%s", safe);
 }
 
+/* The same, cut to the width of a COMM column. */
+static void owner_cell(char *buf, size_t len, uint32_t pid, const char *comm)
+{
+	char safe[TCPWT_COMM_LEN];
+
+	if (!pid) {
+		snprintf(buf, len, strcmp(comm, TCPWT_PREEXISTING) ? "unknown" : "(pre-existing)");
+		return;
+	}
+	report__sanitize(safe, comm, sizeof(safe));
+	snprintf(buf, len, "%s", safe);
+}
+
 static void fmt_addr(char *buf, size_t len, uint8_t family, const uint8_t *addr,
 		     uint16_t port)
 {
@@ -88,7 +101,7 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 				"EXPIRED", "KILLED");
 			header = true;
 		}
-		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
+		owner_cell(name, sizeof(name), g->key.pid, g->key.comm);
 		report__fmt_duration(oldest, sizeof(oldest), g->oldest_open_ns);
 		report__fmt_duration(q[0], sizeof(q[0]), h->min_ns);
 		report__fmt_duration(q[1], sizeof(q[1]), hist__percentile(h, 0.5));
@@ -163,7 +176,7 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 
 		report__fmt_duration(d, sizeof(d), s->age_ns);
 		snprintf(age, sizeof(age), "%s%s", s->estimated ? "~" : s->lower_bound ? ">=" : "", d);
-		owner_name(name, sizeof(name), s->pid, s->comm);
+		owner_cell(name, sizeof(name), s->pid, s->comm);
 		fprintf(out, "%-10s %-7u %-15s %5u %-6s", age, s->pid, name, s->port,
 			role_name(s->role));
 		if (s->family) {

@@ -96,12 +96,12 @@ void *table__find(const struct table *t, uint64_t key)
 	return found ? val_at(t, i) : NULL;
 }
 
-static int grow(struct table *t)
+static int resize(struct table *t, size_t cap)
 {
 	struct table old = *t;
 	bool found;
 
-	if (alloc_slots(t, old.cap * 2)) {
+	if (alloc_slots(t, cap)) {
 		*t = old;
 		return -1;
 	}
@@ -131,7 +131,7 @@ void *table__get(struct table *t, uint64_t key, bool *created)
 	if (found)
 		return val_at(t, i);
 	if ((t->len + 1) * 10 > t->cap * 7) {
-		if (grow(t))
+		if (resize(t, t->cap * 2))
 			return NULL;
 		i = slot_of(t, key, &found);
 	}
@@ -164,6 +164,9 @@ bool table__delete(struct table *t, uint64_t key)
 	}
 	t->keys[i] = 0;
 	t->len--;
+	/* Give memory back after a burst; a failed shrink just keeps the room. */
+	if (t->cap > MIN_CAP && t->len * 8 < t->cap)
+		resize(t, t->cap / 2);
 	return true;
 }
 

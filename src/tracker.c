@@ -331,6 +331,9 @@ static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 	if (!start)
 		start = s->entry_ns > r->born_ns && s->entry_ns <= s->ts_ns ? s->entry_ns
 									    : r->born_ns;
+	/* Events of two CPUs can cross: an end stamped before the re-arm is 0 s. */
+	if (start > s->ts_ns)
+		start = s->ts_ns;
 	agg__complete(t->agg, r->group, s->ts_ns - start, how);
 	table__delete(in, key);
 }

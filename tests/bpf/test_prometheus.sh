@@ -7,7 +7,8 @@
 PORT=18032 LEAKPORT=18033 N=8 HOLD=400 LEAKED=5
 MPORT=$((19000 + RANDOM % 500)) PPORT=$((19500 + RANDOM % 400))
 netns_new NS
-tracer_start -P $PORT -P $LEAKPORT --listen 127.0.0.1:$MPORT
+mkdir -p "$WORK/textfile"
+tracer_start -P $PORT -P $LEAKPORT --listen 127.0.0.1:$MPORT --textfile "$WORK/textfile"
 cat >"$WORK/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
@@ -50,6 +51,13 @@ else
 	fail "histogram_quantile(0.5) = '$q50', want within (0.256, 0.512]; $(tail -3 "$WORK/prometheus.log")"
 fi
 check_eq "open-sockets gauge" "$open" $LEAKED
+if promtool check metrics <"$WORK/textfile/tcpwaittrace.prom" >"$WORK/tf.out" 2>&1; then
+	say "ok: textfile collector file passes promtool"
+else
+	fail "textfile: $(cat "$WORK/tf.out")"
+fi
+check_eq "textfile open-sockets gauge" \
+	"$(awk -v p="port=\"$LEAKPORT\"" '/^tcpwaittrace_open_sockets\{state="close_wait"/ && index($0, p) { s += $NF } END { print s + 0 }' "$WORK/textfile/tcpwaittrace.prom")" $LEAKED
 check_eq "endpoint still serves" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/metrics")" 200
 check_eq "unknown path" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/nope")" 404
 

@@ -14,6 +14,7 @@
 #define TCPWT_CHECK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,11 +46,12 @@ struct check_val {
 };
 
 #define CHECK_SIGNED_(x)                                                        \
-	_Generic((x), int: 1, long: 1, long long: 1, default: 0)
+	_Generic((x), char: (char)-1 < 0, signed char: 1, short: 1, int: 1,     \
+		 long: 1, long long: 1, default: 0)
 
 #define CHECK_VAL_(x)                                                           \
 	({                                                                      \
-		__typeof__((x) + 0) v_ = (x);                                   \
+		__auto_type v_ = (x);                                           \
 		struct check_val cv_ = { .s = (long long)v_,                    \
 					 .u = (unsigned long long)v_ };         \
 		cv_.neg = CHECK_SIGNED_(v_) && cv_.s < 0;                       \

@@ -11,7 +11,7 @@ static struct group_key key(uint8_t state, uint8_t role, uint16_t port, uint32_t
 {
 	struct group_key k = { .state = state, .role = role, .port = port, .pid = pid };
 
-	strncpy(k.comm, comm, sizeof(k.comm) - 1);
+	memcpy(k.comm, comm, strnlen(comm, sizeof(k.comm) - 1));
 	return k;
 }
 

@@ -266,6 +266,26 @@ TEST(cli_help_and_version)
 	ASSERT_FALSE(c.exit_now, "-v does not exit");
 }
 
+TEST(cli_export_options)
+{
+	struct config c;
+
+	ASSERT_EQ(PARSE(&c, "--export", "/tmp/x.csv"), 0, "format from the extension");
+	ASSERT_STREQ(c.export_path, "/tmp/x.csv", "path");
+	ASSERT_EQ(PARSE(&c, "--export", "/tmp/x.xml"), EXIT_BAD_INPUT, "unknown extension");
+	ASSERT_EQ(PARSE(&c, "--export", "/tmp/x"), EXIT_BAD_INPUT, "no extension");
+	ASSERT_EQ(PARSE(&c, "--export", "/tmp/x", "--export-format", "prom"), 0, "explicit format");
+	ASSERT_EQ(PARSE(&c, "--export-format", "yaml"), EXIT_BAD_INPUT, "unknown format");
+	ASSERT_EQ(PARSE(&c, "--listen", "9100"), 0, "port only");
+	ASSERT_EQ(PARSE(&c, "--listen", "host:"), EXIT_BAD_INPUT, "host without port");
+	ASSERT_EQ(PARSE(&c, "--listen", "127.0.0.1:70000"), EXIT_BAD_INPUT, "port range");
+	ASSERT_EQ(PARSE(&c, "--max-series", "0"), EXIT_BAD_INPUT, "max series 0");
+	ASSERT_EQ(PARSE(&c, "--max-series", "12abc"), EXIT_BAD_INPUT, "max series junk");
+	ASSERT_EQ(PARSE(&c, "--max-series", "7", "--metrics-no-pid"), 0, "metrics options");
+	ASSERT_EQ(c.max_series, 7, "max series");
+	ASSERT_TRUE(c.metrics_no_pid, "no pid label");
+}
+
 TEST(cli_parse_uint)
 {
 	static const char *bad[] = { "", "abc", "12abc", "-1", "-0", "+1", " 1", "1 ", "0x1",

@@ -1,113 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The tracker driven by synthetic kernel events, with a fake /proc. */
-#include <fcntl.h>
+/* The tracker and CLOSE_WAIT: owners, roles, open sockets, filters, bad input. */
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "check.h"
-#include "tracker.h"
-
-#define MS 1000000ULL
-#define S 1000000000ULL
-#define NETNS 4026531840u
-
-struct fixture {
-	char root[64];
-	struct config cfg;
-	struct agg *agg;
-	struct owners *owners;
-	struct tracker *t;
-};
-
-/* <root>/<pid>/comm and <root>/<pid>/fd/3 -> socket:[ino] */
-static void fake_process(struct fixture *f, uint32_t pid, const char *comm, uint64_t ino)
-{
-	char path[256], target[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%u", f->root, pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%u/fd", f->root, pid);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%u/fd/3", f->root, pid);
-	snprintf(target, sizeof(target), "socket:[%llu]", (unsigned long long)ino);
-	if (symlink(target, path))
-		perror("symlink");
-	snprintf(path, sizeof(path), "%s/%u/comm", f->root, pid);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0) {
-		if (write(fd, comm, strlen(comm)) < 0 || write(fd, "\n", 1) < 0)
-			perror("write");
-		close(fd);
-	}
-}
-
-static void setup(struct fixture *f)
-{
-	memset(f, 0, sizeof(*f));
-	strcpy(f->root, "/tmp/tcpwt-unit.XXXXXX");
-	if (!mkdtemp(f->root))
-		abort();
-	f->cfg.top = 10;
-	f->agg = agg__new();
-	f->owners = owners__new(f->root, NULL, 0);
-	f->t = tracker__new(&f->cfg, f->agg, f->owners);
-}
-
-static void teardown(struct fixture *f)
-{
-	char cmd[128];
-
-	tracker__free(f->t);
-	owners__free(f->owners);
-	agg__free(f->agg);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->root);
-	if (system(cmd))
-		perror("rm");
-}
-
-static struct tcpwt_event ev(uint8_t type, uint64_t id, uint64_t ts, uint16_t lport,
-			     uint16_t rport)
-{
-	struct tcpwt_event e = { .type = type, .id = id, .ts_ns = ts, .family = AF_INET,
-				 .netns = NETNS, .lport = lport, .rport = rport };
-
-	e.laddr[0] = e.raddr[0] = 127;
-	e.laddr[3] = e.raddr[3] = 1;
-	return e;
-}
-
-static void owned(struct tcpwt_event *e, uint32_t pid, const char *comm)
-{
-	e->flags |= TCPWT_F_OWNER;
-	e->tgid = pid;
-	strncpy(e->comm, comm, sizeof(e->comm) - 1);
-}
-
-static void feed(struct fixture *f, const struct tcpwt_event *e)
-{
-	tracker__on_data(f->t, e, sizeof(*e));
-}
-
-/* The only group of a state, or NULL. */
-static struct group *only(struct fixture *f, uint8_t state)
-{
-	struct group **v, *g = NULL;
-	size_t n = agg__sorted(f->agg, &v);
-
-	for (size_t i = 0; i < n; i++)
-		if (v[i]->key.state == state)
-			g = g ? NULL : v[i];
-	free(v);
-	return g;
-}
-
-static void snapshot(struct fixture *f, uint64_t now, struct open_sock *oldest, size_t *ncw,
-		     size_t *ntw)
-{
-	tracker__snapshot(f->t, now, oldest, f->cfg.top, ncw, ntw);
-}
+#include "tracker_fixture.h"
 
 TEST(tracker_cw_owner_at_close)
 {
@@ -115,286 +11,406 @@ TEST(tracker_cw_owner_at_close)
 	struct tcpwt_event e;
 	struct group *g;
 
-	setup(&f);
-	feed(&f, (e = ev(TCPWT_EV_LISTEN, 0x100, 1, 8080, 0), owned(&e, 42, "srv"), &e));
-	feed(&f, (e = ev(TCPWT_EV_CW_ENTER, 0x200, 10 * S, 8080, 40000), &e));
-	e = ev(TCPWT_EV_CW_EXIT, 0x200, 10 * S + 250 * MS, 8080, 40000);
-	owned(&e, 42, "srv");
+	fx_setup(&f);
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x200, 10 * S, 8080, 40000), &e));
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x200, 10 * S + 250 * MS + 7, 8080, 40000);
 	e.state = TCPWT_LAST_ACK;
-	feed(&f, &e);
-	g = only(&f, TCPWT_CLOSE_WAIT);
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
 	if (ASSERT_TRUE(g, "one CLOSE_WAIT group")) {
-		ASSERT_EQ(g->key.pid, 42, "owner");
-		ASSERT_STREQ(g->key.comm, "srv", "comm");
-		ASSERT_EQ(g->key.role, ROLE_SERVER, "role from the listener");
-		ASSERT_EQ(g->key.port, 8080, "local port");
-		ASSERT_EQ(g->hist.count, 1, "completed");
-		ASSERT_EQ(g->hist.min_ns, 250 * MS, "exact duration");
+		ASSERT_EQ(g->key.pid, 42, "the tgid that closed it");
+		ASSERT_STREQ(g->key.comm, "srv", "its comm");
+		ASSERT_EQ(g->hist.count, 1, "completed 1");
+		ASSERT_EQ(g->hist.min_ns, 250 * MS + 7, "exact duration");
+		ASSERT_EQ(g->hist.sum_ns, 250 * MS + 7, "sum");
 	}
-	teardown(&f);
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "no TIME_WAIT group");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "forgotten once ended");
+	ASSERT_EQ(tracker__stats(f.t)->events, 2, "events");
+	/* An exit without its entry (filtered, or before tracing): nothing. */
+	fx_feed(&f, &e);
+	ASSERT_EQ(g ? g->hist.count : 0, 1, "an unknown socket's exit is ignored");
+	fx_teardown(&f);
 }
 
 TEST(tracker_cw_owner_from_proc)
 {
+	static const uint64_t inos77[] = { 999, 1234 }, inos78[] = { 5678 };
 	struct fixture f;
 	struct tcpwt_event e;
 	struct group *g;
 
-	setup(&f);
-	fake_process(&f, 77, "leaky", 1234);
-	e = ev(TCPWT_EV_CW_ENTER, 0x300, 1 * S, 45000, 5432);
+	fx_setup(&f);
+	fx_process(&f, 77, "leaky", inos77, 2);
+	fx_process(&f, 78, "other", inos78, 1);
+	e = fx_ev(TCPWT_EV_CW_ENTER, 0x300, 1 * S, fx_eph(&f, 0), 5432);
 	e.ino = 1234;
-	feed(&f, &e);
-	/* Reset by the peer in softirq: no owner in the event. */
-	e = ev(TCPWT_EV_CW_EXIT, 0x300, 3 * S, 45000, 5432);
+	fx_feed(&f, &e);
+	/* Reset by the peer in softirq: neither owner nor inode in the event. */
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x300, 3 * S + 5, fx_eph(&f, 0), 5432);
 	e.state = TCPWT_CLOSE;
-	feed(&f, &e);
-	g = only(&f, TCPWT_CLOSE_WAIT);
-	if (ASSERT_TRUE(g, "group")) {
-		ASSERT_EQ(g->key.pid, 77, "owner from /proc/<pid>/fd");
-		ASSERT_STREQ(g->key.comm, "leaky", "comm from /proc/<pid>/comm");
+	fx_feed(&f, &e);
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	if (ASSERT_TRUE(g, "one group")) {
+		ASSERT_EQ(g->key.pid, 77, "the pid holding socket:[1234]");
+		ASSERT_STREQ(g->key.comm, "leaky", "comm from <pid>/comm");
 		ASSERT_EQ(g->key.role, ROLE_CLIENT, "ephemeral local port: client");
-		ASSERT_EQ(g->key.port, 5432, "remote port");
-		ASSERT_EQ(g->hist.min_ns, 2 * S, "duration");
+		ASSERT_EQ(g->key.port, 5432, "service port is the remote one");
+		ASSERT_EQ(g->hist.min_ns, 2 * S + 5, "duration");
 	}
-	teardown(&f);
+	ASSERT_GE(owners__scans(f.owners), 1, "the fake /proc was read");
+	fx_teardown(&f);
 }
 
-TEST(tracker_cw_open_in_accept_queue)
+/* role and port of the one CLOSE_WAIT group left by a socket lport -> rport. */
+static bool cw_role(struct fixture *f, uint64_t id, uint32_t netns, uint16_t lport,
+		    uint16_t rport, uint8_t *role, uint16_t *port)
+{
+	struct tcpwt_event e = fx_ev(TCPWT_EV_CW_ENTER, id, 1 * S, lport, rport);
+	struct group **v;
+	size_t n;
+
+	e.netns = netns;
+	fx_feed(f, &e);
+	e.type = TCPWT_EV_CW_EXIT;
+	e.ts_ns = 2 * S;
+	fx_feed(f, fx_owned(&e, 1000 + id, "x"));
+	n = agg__sorted(f->agg, &v);
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->key.pid == 1000 + id) {
+			*role = v[i]->key.role;
+			*port = v[i]->key.port;
+			free(v);
+			return true;
+		}
+	free(v);
+	return ASSERT_TRUE(false, "group found");
+}
+
+TEST(tracker_role)
 {
 	struct fixture f;
+	struct tcpwt_event e;
+	uint16_t port;
+	uint8_t role;
+
+	fx_setup(&f);
+	fx_feed(&f, fx_owned((e = fx_ev(TCPWT_EV_LISTEN, 0x100, 1, 8080, 0), &e), 42, "srv"));
+	/* 8080 -> 80: both below the ephemeral range, the listener decides. */
+	if (cw_role(&f, 1, NETNS, 8080, 80, &role, &port)) {
+		ASSERT_EQ(role, ROLE_SERVER, "a listener on the local port: server");
+		ASSERT_EQ(port, 8080, "server port");
+	}
+	if (cw_role(&f, 2, NETNS2, 8080, 80, &role, &port)) {
+		ASSERT_EQ(role, ROLE_CLIENT, "the listener is in another namespace");
+		ASSERT_EQ(port, 80, "the remote port");
+	}
+	if (cw_role(&f, 3, NETNS, fx_eph(&f, 1), 8080, &role, &port)) {
+		ASSERT_EQ(role, ROLE_CLIENT, "no listener, ephemeral local port: client");
+		ASSERT_EQ(port, 8080, "client of port 8080");
+	}
+	if (cw_role(&f, 4, NETNS, 9090, fx_eph(&f, 2), &role, &port)) {
+		ASSERT_EQ(role, ROLE_SERVER, "no listener, ephemeral remote port: server");
+		ASSERT_EQ(port, 9090, "its own port");
+	}
+	fx_teardown(&f);
+}
+
+TEST(tracker_cw_accept_queue)
+{
+	static const uint64_t inos[] = { 777 };
 	struct open_sock oldest[20];
+	struct fixture f;
 	struct tcpwt_event e;
 	size_t ncw, ntw;
 	struct group *g;
 
-	setup(&f);
-	feed(&f, (e = ev(TCPWT_EV_LISTEN, 0x100, 1, 9000, 0), owned(&e, 5, "api"), &e));
-	feed(&f, (e = ev(TCPWT_EV_CW_ENTER, 0x400, 1 * S, 9000, 50001), &e));
-	feed(&f, (e = ev(TCPWT_EV_CW_ENTER, 0x500, 2 * S, 9000, 50002), &e));
-	snapshot(&f, 5 * S, oldest, &ncw, &ntw);
-	g = only(&f, TCPWT_CLOSE_WAIT);
-	if (ASSERT_TRUE(g, "group")) {
-		ASSERT_EQ(g->key.pid, 5, "the listener's process");
-		ASSERT_EQ(g->open, 2, "open");
-		ASSERT_EQ(g->oldest_open_ns, 4 * S, "oldest age");
+	fx_setup(&f);
+	fx_feed(&f, fx_owned((e = fx_ev(TCPWT_EV_LISTEN, 0x100, 1, 9000, 0), &e), 5, "api"));
+	/* Never accepted: no inode, no owner. */
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x400, 1 * S, 9000, fx_eph(&f, 0)), &e));
+	tracker__snapshot(f.t, 5 * S, oldest, 10, &ncw, &ntw);
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	if (ASSERT_TRUE(g, "one group")) {
+		ASSERT_EQ(g->key.pid, 5, "charged to the listener's process");
+		ASSERT_STREQ(g->key.comm, "api", "listener's comm");
+		ASSERT_EQ(g->key.role, ROLE_SERVER, "server");
+		ASSERT_EQ(g->open, 1, "open 1");
+		ASSERT_EQ(g->oldest_open_ns, 4 * S, "age");
+		ASSERT_EQ(g->hist.count, 0, "nothing completed");
+	}
+	ASSERT_EQ(ncw, 1, "in the oldest list");
+	ASSERT_EQ(ntw, 0, "no TIME_WAIT");
+	/* A listener known only from sock_diag: its owner by inode. */
+	fx_process(&f, 66, "legacy", inos, 1);
+	tracker__add_listener(f.t, NETNS2, 7000, 777);
+	e = fx_ev(TCPWT_EV_CW_ENTER, 0x401, 2 * S, 7000, fx_eph(&f, 1));
+	e.netns = NETNS2;
+	fx_feed(&f, &e);
+	tracker__snapshot(f.t, 5 * S, oldest, 10, &ncw, &ntw);
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 2, "two groups");
+	if (ASSERT_EQ(ncw, 2, "two open")) {
+		ASSERT_EQ(oldest[1].pid, 66, "the listener's holder, from /proc");
+		ASSERT_STREQ(oldest[1].comm, "legacy", "its comm");
+		ASSERT_EQ(oldest[1].age_ns, 3 * S, "age");
+	}
+	fx_teardown(&f);
+}
+
+TEST(tracker_snapshot_open_and_oldest)
+{
+	struct open_sock oldest[6];
+	struct fixture f;
+	struct tcpwt_event e;
+	size_t ncw, ntw;
+	struct group *g;
+
+	fx_setup(&f);
+	f.cfg.top = 3;
+	/* Five CLOSE_WAIT sockets of one process, entered at 1..5 s, in shuffled order. */
+	for (int i = 0; i < 5; i++) {
+		int k = (i * 3) % 5;
+
+		e = fx_ev(TCPWT_EV_CW_ENTER, 0x500 + k, (1 + k) * S, 8080, fx_eph(&f, k));
+		fx_feed(&f, fx_owned(&e, 9, "app"));
+	}
+	/* Two TIME_WAIT ones, entered at 2 and 6 s. */
+	for (int i = 0; i < 2; i++) {
+		e = fx_ev(TCPWT_EV_TW_BORN, 0x600 + i, (2 + 4 * i) * S, fx_eph(&f, 10 + i), 443);
+		e.state = TCPWT_TIME_WAIT;
+		fx_feed(&f, fx_owned(&e, 9, "app"));
+	}
+	tracker__snapshot(f.t, 10 * S, oldest, 3, &ncw, &ntw);
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	if (ASSERT_TRUE(g, "one CLOSE_WAIT group")) {
+		ASSERT_EQ(g->open, 5, "all five open");
+		ASSERT_EQ(g->oldest_open_ns, 9 * S, "oldest age = now - enter");
 		ASSERT_FALSE(g->oldest_is_lower_bound, "measured");
 	}
-	if (ASSERT_EQ(ncw, 2, "oldest list")) {
-		ASSERT_EQ(oldest[0].age_ns, 4 * S, "oldest first");
-		ASSERT_EQ(oldest[1].age_ns, 3 * S, "then the next");
+	if (ASSERT_EQ(ncw, 3, "oldest list limited to top")) {
+		for (int i = 0; i < 3; i++) {
+			ASSERT_EQ(oldest[i].age_ns, (9 - i) * S, "oldest first");
+			ASSERT_EQ(oldest[i].state, TCPWT_CLOSE_WAIT, "state");
+			ASSERT_EQ(oldest[i].pid, 9, "pid");
+			ASSERT_EQ(oldest[i].lport, 8080, "local port");
+			ASSERT_EQ(oldest[i].rport, fx_eph(&f, i), "remote port");
+			ASSERT_EQ(oldest[i].netns, NETNS, "netns");
+		}
 	}
-	teardown(&f);
-}
-
-TEST(tracker_tw_expire)
-{
-	struct fixture f;
-	struct tcpwt_event e;
-	struct group *g;
-
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0x600, 1 * S, 40001, 443);
-	e.state = TCPWT_TIME_WAIT;
-	owned(&e, 9, "curl");
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_EXPIRE, 0x600, 61 * S, 0, 0);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	g = only(&f, TCPWT_TIME_WAIT);
+	if (ASSERT_EQ(ntw, 2, "TIME_WAIT list")) {
+		ASSERT_EQ(oldest[3].age_ns, 8 * S, "TIME_WAIT oldest first, after top");
+		ASSERT_EQ(oldest[4].age_ns, 4 * S, "then the younger");
+		ASSERT_EQ(oldest[3].port, 443, "service port");
+	}
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->open : 0, 2, "TIME_WAIT open");
+	/* The oldest leaves: the next snapshot says so. */
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x500, 11 * S, 8080, fx_eph(&f, 0));
+	fx_feed(&f, fx_owned(&e, 9, "app"));
+	tracker__snapshot(f.t, 12 * S, oldest, 3, &ncw, &ntw);
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
 	if (ASSERT_TRUE(g, "group")) {
-		ASSERT_EQ(g->key.pid, 9, "closer");
-		ASSERT_EQ(g->key.port, 443, "remote port");
-		ASSERT_EQ(g->expired, 1, "expired");
-		ASSERT_EQ(g->hist.min_ns, 60 * S, "60 s");
+		ASSERT_EQ(g->open, 4, "four left");
+		ASSERT_EQ(g->oldest_open_ns, 10 * S, "the next oldest");
+		ASSERT_EQ(g->hist.count, 1, "one completed");
 	}
-	teardown(&f);
-}
-
-TEST(tracker_tw_fin_wait2_then_rearm_then_kill)
-{
-	struct fixture f;
-	struct tcpwt_event e;
-	struct group *g;
-
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0x700, 10 * S, 40002, 443);
-	e.state = TCPWT_FIN_WAIT2;
-	owned(&e, 9, "curl");
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_REARM, 0x700, 10 * S + 300 * MS, 0, 0);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_KILL, 0x700, 12 * S, 0, 0);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	g = only(&f, TCPWT_TIME_WAIT);
-	if (ASSERT_TRUE(g, "group")) {
-		ASSERT_EQ(g->killed, 1, "killed");
-		ASSERT_EQ(g->hist.min_ns, 1700 * MS, "from the re-arm, not the birth");
-	}
-	teardown(&f);
-}
-
-TEST(tracker_tw_entry_from_timer)
-{
-	struct fixture f;
-	struct tcpwt_event e;
-	struct group *g;
-
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0x800, 10 * S, 40003, 443);
-	e.state = TCPWT_FIN_WAIT2;
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_EXPIRE, 0x800, 71 * S, 0, 0);
-	e.state = TCPWT_TIME_WAIT;
-	e.entry_ns = 10 * S + 500 * MS;
-	feed(&f, &e);
-	g = only(&f, TCPWT_TIME_WAIT);
-	if (ASSERT_TRUE(g, "group")) {
-		ASSERT_EQ(g->hist.min_ns, 60500 * MS, "from the timer's entry");
-		ASSERT_EQ(g->key.pid, 0, "closer unknown");
-	}
-	teardown(&f);
-}
-
-TEST(tracker_tw_never_time_wait)
-{
-	struct fixture f;
-	struct tcpwt_event e;
-
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0x900, 1 * S, 40004, 443);
-	e.state = TCPWT_FIN_WAIT2;
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_EXPIRE, 0x900, 61 * S, 0, 0);
-	e.state = TCPWT_FIN_WAIT2;
-	feed(&f, &e);
-	ASSERT_EQ(tracker__stats(f.t)->fin_wait2_only, 1, "counted apart");
-	{
-		struct group **v;
-		size_t n = agg__sorted(f.agg, &v);
-
-		ASSERT_EQ(n, 0, "no TIME_WAIT duration recorded");
-		free(v);
-	}
-	teardown(&f);
-}
-
-TEST(tracker_parked_cancel)
-{
-	struct fixture f;
-	struct tcpwt_tw_slot slot = { .tw = 0xa00, .ts_ns = 5 * S, .substate = TCPWT_TIME_WAIT };
-	struct tcpwt_event e;
-	struct group *g;
-
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0xa00, 1 * S, 40005, 443);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	tracker__on_parked_cancel(f.t, &slot, 5 * S + 5 * MS);
-	g = only(&f, TCPWT_TIME_WAIT);
-	ASSERT_EQ(g ? g->hist.count : 0, 0, "too young to be a kill");
-	tracker__on_parked_cancel(f.t, &slot, 5 * S + 50 * MS);
-	g = only(&f, TCPWT_TIME_WAIT);
-	if (ASSERT_TRUE(g, "group")) {
-		ASSERT_EQ(g->killed, 1, "killed from the parked slot");
-		ASSERT_EQ(g->hist.min_ns, 4 * S, "duration to the cancel");
-	}
-	/* The kernel's own late report of the same kill changes nothing. */
-	e = ev(TCPWT_EV_TW_KILL, 0xa00, 5 * S, 0, 0);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	/* Address reused by a new timewait socket: a stale kill must not end it. */
-	e = ev(TCPWT_EV_TW_BORN, 0xa00, 6 * S, 40006, 443);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_KILL, 0xa00, 5 * S, 0, 0);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	g = only(&f, TCPWT_TIME_WAIT);
-	if (g) {
-		ASSERT_EQ(g->killed, 1, "no double count");
-		ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the new socket is still tracked");
-	}
-	teardown(&f);
-}
-
-TEST(tracker_missed_end_and_bad_input)
-{
-	struct fixture f;
-	struct tcpwt_event e;
-	unsigned char junk[200];
-
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0xb00, 1 * S, 40007, 443);
-	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	feed(&f, &e);
-	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 1, "born twice");
-	tracker__on_data(f.t, &e, 0);
-	tracker__on_data(f.t, &e, 1);
-	tracker__on_data(f.t, &e, sizeof(e) - 1);
-	e.type = 99;
-	feed(&f, &e);
-	ASSERT_EQ(tracker__stats(f.t)->bad_events, 4, "malformed records counted");
-	srand(5);
-	for (int i = 0; i < 10000; i++) {
-		size_t len = rand() % sizeof(junk);
-
-		for (size_t k = 0; k < len; k++)
-			junk[k] = rand();
-		tracker__on_data(f.t, junk, len);
-	}
-	ASSERT_GE(tracker__stats(f.t)->bad_events, 4, "junk survived");
-	teardown(&f);
+	tracker__snapshot(f.t, 12 * S, oldest, 0, &ncw, &ntw);
+	ASSERT_EQ(ncw + ntw, 0, "top 0: no list");
+	ASSERT_EQ(g ? g->open : 0, 4, "still counted");
+	fx_teardown(&f);
 }
 
 TEST(tracker_filters)
 {
 	struct fixture f;
 	struct tcpwt_event e;
-	struct group **v;
-	size_t n;
+	struct group *g;
 
-	setup(&f);
+	fx_setup(&f);
 	f.cfg.npids = 1;
 	f.cfg.pids[0] = 42;
-	f.cfg.nports = 1;
-	f.cfg.ports[0] = 8080;
-	feed(&f, (e = ev(TCPWT_EV_LISTEN, 0x100, 1, 8080, 0), owned(&e, 42, "srv"), &e));
-	feed(&f, (e = ev(TCPWT_EV_LISTEN, 0x101, 1, 9090, 0), owned(&e, 42, "srv"), &e));
-	for (int i = 0; i < 3; i++) {
-		uint16_t port = i == 2 ? 9090 : 8080;
-		uint32_t pid = i == 1 ? 43 : 42;
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x1, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	e.type = TCPWT_EV_CW_EXIT;
+	fx_feed(&f, fx_owned(&e, 43, "intruder"));
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "another pid: no group");
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x2, 1 * S, 8080, fx_eph(&f, 1)), &e));
+	e.type = TCPWT_EV_CW_EXIT;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	ASSERT_TRUE(g && g->key.pid == 42, "the followed pid");
+	fx_teardown(&f);
 
-		feed(&f, (e = ev(TCPWT_EV_CW_ENTER, 0x200 + i, 1 * S, port, 40000 + i), &e));
-		e = ev(TCPWT_EV_CW_EXIT, 0x200 + i, 2 * S, port, 40000 + i);
-		owned(&e, pid, "srv");
-		feed(&f, &e);
-	}
-	n = agg__sorted(f.agg, &v);
-	if (ASSERT_EQ(n, 1, "only pid 42 on port 8080"))
-		ASSERT_TRUE(v[0]->key.pid == 42 && v[0]->key.port == 8080, "the followed one");
-	free(v);
-	teardown(&f);
+	fx_setup(&f);
+	f.cfg.nports = 1;
+	f.cfg.ports[0] = 443;
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x3, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	e.type = TCPWT_EV_CW_EXIT;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "port 8080 not followed");
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x4, 1 * S, fx_eph(&f, 1), 443), &e));
+	e.type = TCPWT_EV_CW_EXIT;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 1, "a client of 443 is followed");
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	f.cfg.family = AF_INET6;
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x5, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	e.type = TCPWT_EV_CW_EXIT;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "-6: IPv4 ignored");
+	fx_teardown(&f);
 }
 
-TEST(tracker_reconcile_stale_time_wait)
+TEST(tracker_cw_missed_end)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+	struct group *g;
+
+	fx_setup(&f);
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x9, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	e.ts_ns = 5 * S;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 1, "entered twice");
+	e.type = TCPWT_EV_CW_EXIT;
+	e.ts_ns = 6 * S;
+	fx_feed(&f, fx_owned(&e, 1, "a"));
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	ASSERT_EQ(g ? g->hist.min_ns : 0, 1 * S, "measured from the second entry");
+	fx_teardown(&f);
+}
+
+TEST(tracker_malformed_records)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+	const struct tracker_stats *st;
+
+	fx_setup(&f);
+	e = fx_ev(TCPWT_EV_CW_ENTER, 0x10, 1 * S, 8080, 40000);
+	tracker__on_data(f.t, &e, 0);
+	tracker__on_data(f.t, &e, 1);
+	tracker__on_data(f.t, &e, sizeof(e) - 1);
+	e.type = 99;
+	fx_feed(&f, &e);
+	e.type = 0;
+	fx_feed(&f, &e);
+	e = fx_ev(TCPWT_EV_CW_ENTER, 0x10, 1 * S, 8080, 40000);
+	e.family = 0;
+	fx_feed(&f, &e);
+	st = tracker__stats(f.t);
+	ASSERT_EQ(st->bad_events, 6, "short, unknown type, bad family: counted");
+	ASSERT_EQ(st->events, 0, "none decoded");
+	ASSERT_EQ(st->tracked_sockets, 0, "none tracked");
+	/* A longer record (a newer kernel side) is read for what it has. */
+	{
+		unsigned char big[sizeof(e) + 8] = { 0 };
+
+		e = fx_ev(TCPWT_EV_CW_ENTER, 0x11, 1 * S, 8080, 40000);
+		memcpy(big, &e, sizeof(e));
+		tracker__on_data(f.t, big, sizeof(big));
+	}
+	st = tracker__stats(f.t);
+	ASSERT_EQ(st->events, 1, "decoded");
+	ASSERT_EQ(st->tracked_sockets, 1, "tracked");
+	fx_teardown(&f);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* What the decoder must accept: whole records of a known type and family. */
+static bool valid_record(const unsigned char *p, size_t len)
+{
+	struct tcpwt_event e;
+
+	if (len < sizeof(e))
+		return false;
+	memcpy(&e, p, sizeof(e));
+	if (e.type < TCPWT_EV_CW_ENTER || e.type > TCPWT_EV_LISTEN)
+		return false;
+	return e.family == AF_INET || e.family == AF_INET6 || e.type == TCPWT_EV_TW_REARM ||
+	       e.type == TCPWT_EV_TW_EXPIRE || e.type == TCPWT_EV_TW_KILL;
+}
+
+TEST(tracker_random_input)
+{
+	struct open_sock oldest[8];
+	unsigned char buf[200];
+	uint64_t valid = 0, calls = 0;
+	const struct tracker_stats *st;
+	struct fixture f;
+	size_t ncw, ntw;
+
+	fx_setup(&f);
+	for (int i = 0; i < 10000; i++, calls++) {
+		size_t len = rnd() % (sizeof(buf) + 1);
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = rnd();
+		valid += valid_record(buf, len);
+		tracker__on_data(f.t, buf, len);
+	}
+	/* Plausible records with random fields: the state machine's corners. */
+	for (int i = 0; i < 50000; i++, calls++) {
+		struct tcpwt_event e = fx_ev(1 + rnd() % 7, 1 + rnd() % 64, rnd() % (100 * S),
+					     rnd() % 4 ? fx_eph(&f, rnd() % 8) : 8080,
+					     rnd() % 2 ? 443 : fx_eph(&f, 9));
+
+		e.state = rnd() % 12;
+		e.ino = rnd() % 3 ? 0 : 1 + rnd() % 16;
+		e.entry_ns = rnd() % 2 ? 0 : rnd() % (100 * S);
+		e.cookie = rnd() % 4 ? 0 : 1 + rnd() % 8;
+		e.family = rnd() % 16 ? AF_INET : rnd() % 2 ? AF_INET6 : rnd();
+		if (rnd() % 2)
+			fx_owned(&e, 1 + rnd() % 4, "p");
+		for (size_t k = 0; k < sizeof(e.comm); k++)
+			e.comm[k] = rnd() % 8 ? e.comm[k] : (char)rnd();
+		valid += valid_record((const unsigned char *)&e, sizeof(e));
+		fx_feed(&f, &e);
+		if (i % 5000 == 0) {
+			struct tcpwt_tw_slot s = { .tw = 1 + rnd() % 64, .ts_ns = rnd() % (100 * S),
+						   .substate = rnd() % 12 };
+
+			tracker__on_parked_cancel(f.t, &s, rnd() % (200 * S));
+			tracker__snapshot(f.t, rnd() % (200 * S), oldest, 4, &ncw, &ntw);
+			ASSERT_LE(ncw + ntw, 8, "lists within top");
+		}
+	}
+	tracker__reconcile(f.t, 1000 * S);
+	st = tracker__stats(f.t);
+	ASSERT_EQ(st->events, valid, "exactly the valid records decoded");
+	ASSERT_EQ(st->events + st->bad_events, calls, "every record counted once");
+	ASSERT_GE(st->bad_events, 1000, "junk refused");
+	fx_teardown(&f);
+}
+
+TEST(tracker_reconcile)
 {
 	struct fixture f;
 	struct tcpwt_event e;
 
-	setup(&f);
-	e = ev(TCPWT_EV_TW_BORN, 0xc00, 1 * S, 40008, 443);
+	fx_setup(&f);
+	/* TIME_WAIT whose end was lost: 99 s is past any TIME_WAIT's life. */
+	e = fx_ev(TCPWT_EV_TW_BORN, 0xc00, 1 * S, fx_eph(&f, 0), 443);
 	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	e = ev(TCPWT_EV_TW_BORN, 0xc01, 50 * S, 40009, 443);
+	fx_feed(&f, &e);
+	e = fx_ev(TCPWT_EV_TW_BORN, 0xc01, 50 * S, fx_eph(&f, 1), 443);
 	e.state = TCPWT_TIME_WAIT;
-	feed(&f, &e);
-	/* The first one's end was lost: 99 s is past any TIME_WAIT's life. */
+	fx_feed(&f, &e);
+	/* CLOSE_WAIT in a namespace that is gone, and one too young to ask about. */
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd00, 1 * S, 8080, fx_eph(&f, 2)), &e));
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd01, 99 * S, 8080, fx_eph(&f, 3)), &e));
 	tracker__reconcile(f.t, 100 * S);
-	ASSERT_EQ(tracker__stats(f.t)->reconciled, 1, "the stale one dropped");
-	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the live one kept");
-	teardown(&f);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 2, "the stale ones dropped");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 2, "the live ones kept");
+	fx_teardown(&f);
 }

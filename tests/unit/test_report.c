@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Report writers: durations, names, the text report and the JSON one. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include "check.h"
+#include "report.h"
+
+#define MS 1000000ULL
+#define S 1000000000ULL
+
+struct sample {
+	struct config cfg;
+	struct agg *agg;
+	struct open_sock cw[2];
+	struct report rep;
+};
+
+/* One CLOSE_WAIT group (4 done, 1 open) and one TIME_WAIT group (1 expired, 1 killed). */
+static void build(struct sample *s, const char *comm)
+{
+	struct group_key cw = { .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER, .port = 8080,
+				.pid = 10 };
+	struct group_key tw = { .state = TCPWT_TIME_WAIT, .role = ROLE_CLIENT, .port = 443,
+				.pid = 11, .comm = "curl" };
+	bool created;
+	uint64_t a, b;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg.top = 10;
+	s->agg = agg__new();
+	strncpy(cw.comm, comm, sizeof(cw.comm) - 1);
+	a = agg__group(s->agg, &cw, &created);
+	b = agg__group(s->agg, &tw, &created);
+	for (int i = 0; i < 4; i++)
+		agg__complete(s->agg, a, (300 + i) * MS, TW_END_NONE);
+	agg__complete(s->agg, b, 60 * S, TW_END_EXPIRED);
+	agg__complete(s->agg, b, 2 * S, TW_END_KILLED);
+	agg__add_open(s->agg, a, 5 * S, false, false, false);
+	s->cw[0] = (struct open_sock){ .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER,
+				       .family = AF_INET, .port = 8080, .lport = 8080,
+				       .rport = 40000, .pid = 10, .age_ns = 5 * S };
+	strncpy(s->cw[0].comm, comm, sizeof(s->cw[0].comm) - 1);
+	inet_pton(AF_INET, "10.0.0.1", s->cw[0].laddr);
+	inet_pton(AF_INET, "10.0.0.2", s->cw[0].raddr);
+	s->cw[1] = s->cw[0];
+	s->cw[1].family = AF_INET6;
+	s->cw[1].age_ns = 4 * S;
+	inet_pton(AF_INET6, "2001:db8::1", s->cw[1].laddr);
+	inet_pton(AF_INET6, "2001:db8::2", s->cw[1].raddr);
+	s->rep.cfg = &s->cfg;
+	s->rep.ngroups = agg__sorted(s->agg, &s->rep.groups);
+	s->rep.oldest_cw = s->cw;
+	s->rep.n_cw = 2;
+	s->rep.elapsed_s = 6;
+	s->rep.host = "h";
+	s->rep.kernel = "k";
+}
+
+static void done(struct sample *s)
+{
+	free(s->rep.groups);
+	agg__free(s->agg);
+}
+
+static char *text(const struct report *r)
+{
+	char *buf = NULL;
+	size_t len;
+	FILE *out = open_memstream(&buf, &len);
+
+	report__text(out, r);
+	fclose(out);
+	return buf;
+}
+
+TEST(report_fmt_duration)
+{
+	static const struct {
+		uint64_t ns;
+		const char *want;
+	} cases[] = {
+		{ 0, "0us" },
+		{ 999, "0us" },
+		{ 42 * 1000, "42us" },
+		{ 999 * 1000, "999us" },
+		{ 999999, "999us" },
+		{ 1 * MS, "1.0ms" },
+		{ 250800 * 1000, "250.8ms" },
+		{ 1500 * MS, "1.50s" },
+		{ 90 * S, "90.00s" },
+		{ 599 * S, "599.00s" },
+		{ 600 * S, "10m00s" },
+		{ 3725 * S, "62m05s" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		report__fmt_duration(buf, sizeof(buf), cases[i].ns);
+		if (!ASSERT_STREQ(buf, cases[i].want, "duration"))
+			printf("    %llu ns\n", (unsigned long long)cases[i].ns);
+	}
+	report__fmt_duration(buf, sizeof(buf), UINT64_MAX);
+	ASSERT_STREQ(buf, "307445734m33s", "the largest");
+	memset(buf, 'x', sizeof(buf));
+	report__fmt_duration(buf, 4, 3725 * S);
+	ASSERT_STREQ(buf, "62m", "truncated to len");
+	ASSERT_EQ(buf[4], 'x', "nothing written past len");
+}
+
+TEST(report_sanitize)
+{
+	char buf[32];
+
+	report__sanitize(buf, "nginx", sizeof(buf));
+	ASSERT_STREQ(buf, "nginx", "plain");
+	report__sanitize(buf, "a\tb\x1b[31m\x7f\x80\xff", sizeof(buf));
+	ASSERT_STREQ(buf, "a?b?[31m???", "control bytes, DEL and high bytes replaced");
+	report__sanitize(buf, "caf\xc3\xa9\n", sizeof(buf));
+	ASSERT_STREQ(buf, "caf???", "UTF-8 too");
+	report__sanitize(buf, " ~!", sizeof(buf));
+	ASSERT_STREQ(buf, " ~!", "printable ASCII kept");
+	memset(buf, 'x', sizeof(buf));
+	report__sanitize(buf, "abcdef", 4);
+	ASSERT_STREQ(buf, "abc", "truncated to len");
+	ASSERT_EQ(buf[4], 'x', "nothing written past len");
+	report__sanitize(buf, "abc", 4);
+	ASSERT_STREQ(buf, "abc", "exact fit");
+	report__sanitize(buf, "abc", 1);
+	ASSERT_STREQ(buf, "", "len 1: empty");
+}
+
+TEST(report_text)
+{
+	char *t, *line, *save;
+	bool in_tw = false;
+	struct sample s;
+
+	build(&s, "java");
+	t = text(&s.rep);
+	if (!ASSERT_TRUE(t, "rendered"))
+		goto out;
+	ASSERT_TRUE(strstr(t, "CLOSE_WAIT") != NULL, "CLOSE_WAIT");
+	ASSERT_TRUE(strstr(t, "TIME_WAIT") != NULL, "TIME_WAIT");
+	ASSERT_TRUE(strstr(t, "java") != NULL, "comm");
+	ASSERT_TRUE(strstr(t, "curl") != NULL, "the other comm");
+	ASSERT_TRUE(strstr(t, " 8080 ") != NULL, "port");
+	ASSERT_TRUE(strstr(t, " 443 ") != NULL, "the other port");
+	ASSERT_TRUE(strstr(t, "EXPIRED") != NULL, "EXPIRED column");
+	ASSERT_TRUE(strstr(t, "holds 1 server socket on port 8080 in CLOSE_WAIT") != NULL,
+		    "the finding first");
+	ASSERT_TRUE(strstr(t, "10.0.0.1:8080 -> 10.0.0.2:40000") != NULL, "IPv4 tuple");
+	ASSERT_TRUE(strstr(t, "[2001:db8::1]:8080 -> [2001:db8::2]:40000") != NULL, "IPv6 tuple");
+	ASSERT_FALSE(strstr(t, "WARNING"), "no warning without losses");
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* Sentences are not tables; the TIME_WAIT table is 105 wide (README). */
+		if (!strncmp(line, "* ", 2) || !strncmp(line, "WARNING", 7))
+			continue;
+		if (!strncmp(line, "TIME_WAIT: ", 11))
+			in_tw = true;
+		else if (!strncmp(line, "CLOSE_WAIT, ", 12) || !strncmp(line, "TIME_WAIT, ", 11))
+			in_tw = false;
+		if (!ASSERT_LE(strlen(line), in_tw ? 105 : 100, "line width"))
+			printf("    '%s'\n", line);
+	}
+	free(t);
+out:
+	done(&s);
+}
+
+TEST(report_text_warning)
+{
+	struct sample s;
+	char *t;
+
+	build(&s, "java");
+	s.rep.recursion_misses_benign = 9;
+	t = text(&s.rep);
+	ASSERT_FALSE(strstr(t, "WARNING"), "benign misses lose nothing");
+	free(t);
+	s.rep.ringbuf_full = 3;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "WARNING: 3 events lost") != NULL, "ring buffer full");
+	free(t);
+	s.rep.ringbuf_full = 0;
+	s.rep.recursion_misses = 2;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "WARNING: 2 events lost") != NULL, "recursion misses");
+	free(t);
+	s.rep.recursion_misses = 0;
+	s.rep.untracked_sockets = 5;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "WARNING") && strstr(t, "5 sockets untracked"), "untracked");
+	free(t);
+	done(&s);
+}
+
+/* Every row of a table as wide as its header: the columns line up. */
+TEST(report_text_columns_aligned)
+{
+	struct group_key pre = { .state = TCPWT_TIME_WAIT, .role = ROLE_CLIENT, .port = 443,
+				 .comm = "(pre-existing)" };
+	struct group_key big = { .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER, .port = 65535,
+				 .pid = 4194304, .comm = "fifteen-chars-x" };
+	char *t, *line, *save;
+	size_t header = 0;
+	struct sample s;
+	bool created;
+
+	build(&s, "java");
+	agg__add_open(s.agg, agg__group(s.agg, &pre, &created), 30 * S, true, false, false);
+	agg__complete(s.agg, agg__group(s.agg, &big, &created), 3725 * S, TW_END_NONE);
+	free(s.rep.groups);
+	s.rep.ngroups = agg__sorted(s.agg, &s.rep.groups);
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "unknown (pre-existing)") != NULL, "pre-existing named");
+	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "PID ", 4)) {
+			header = strlen(line);
+			continue;
+		}
+		if (!header || !strncmp(line, "(none", 5) || !line[0] || !strchr("0123456789", line[0])) {
+			header = 0;
+			continue;
+		}
+		if (!ASSERT_EQ(strlen(line), header, "row as wide as its header"))
+			printf("    '%s'\n", line);
+	}
+	free(t);
+	done(&s);
+}
+
+static bool has_keys(json_t *o, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!ASSERT_TRUE(json_object_get(o, keys[i]), keys[i]))
+			return false;
+	return true;
+}
+
+TEST(report_json)
+{
+	static const char *const keys[] = { "state", "pid", "comm", "port", "role", "completed",
+					    "open", "oldest_open_ns", "min_ns", "p50_ns", "p90_ns",
+					    "p99_ns", "max_ns", "histogram" };
+	static const char *const tw_keys[] = { "expired", "killed" };
+	json_t *root, *groups, *g, *b;
+	size_t i, j, ncw = 0, ntw = 0;
+	struct sample s;
+
+	build(&s, "ja\"va\n");
+	s.rep.ringbuf_full = 2;
+	s.rep.recursion_misses = 3;
+	s.rep.recursion_misses_benign = 7;
+	s.rep.untracked_sockets = 4;
+	root = report__json(&s.rep);
+	if (!ASSERT_TRUE(json_is_object(root), "an object"))
+		goto out;
+	ASSERT_EQ(json_integer_value(json_object_get(root, "lost_events")), 5,
+		  "lost_events = ringbuf_full + recursion_misses");
+	ASSERT_EQ(json_integer_value(json_object_get(root, "untracked_sockets")), 4, "untracked");
+	ASSERT_EQ(json_integer_value(json_object_get(root, "schema")), REPORT_SCHEMA, "schema");
+	groups = json_object_get(root, "groups");
+	if (!ASSERT_TRUE(json_is_array(groups), "groups array") ||
+	    !ASSERT_EQ(json_array_size(groups), 2, "two groups"))
+		goto out;
+	json_array_foreach(groups, i, g) {
+		const char *state = json_string_value(json_object_get(g, "state"));
+		json_int_t sum = 0;
+
+		if (!has_keys(g, keys, ARRAY_LEN(keys)) || !ASSERT_TRUE(state, "state string"))
+			continue;
+		ASSERT_TRUE(json_is_integer(json_object_get(g, "pid")), "pid known");
+		json_array_foreach(json_object_get(g, "histogram"), j, b)
+			sum += json_integer_value(json_object_get(b, "count"));
+		ASSERT_EQ(sum, json_integer_value(json_object_get(g, "completed")),
+			  "histogram adds up");
+		if (!strcmp(state, "TIME_WAIT")) {
+			ntw++;
+			has_keys(g, tw_keys, 2);
+			ASSERT_EQ(json_integer_value(json_object_get(g, "expired")), 1, "expired");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "killed")), 1, "killed");
+			ASSERT_STREQ(json_string_value(json_object_get(g, "role")), "client", "role");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "max_ns")), 60 * S, "max");
+		} else {
+			ncw++;
+			ASSERT_FALSE(json_object_get(g, "expired") || json_object_get(g, "killed"),
+				     "CLOSE_WAIT has neither");
+			ASSERT_STREQ(json_string_value(json_object_get(g, "comm")), "ja\"va?",
+				     "comm sanitized");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "port")), 8080, "port");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "pid")), 10, "pid");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "completed")), 4, "completed");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "open")), 1, "open");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "oldest_open_ns")), 5 * S,
+				  "oldest");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "min_ns")), 300 * MS, "min");
+			ASSERT_NEAR(json_integer_value(json_object_get(g, "p50_ns")), 301 * MS,
+				    0.016 * 301 * MS, "p50");
+		}
+	}
+	ASSERT_TRUE(ncw == 1 && ntw == 1, "one group of each state");
+out:
+	json_decref(root);
+	done(&s);
+}
+
+TEST(report_json_line)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	json_error_t err;
+	struct sample s;
+	json_t *root;
+
+	build(&s, "x");
+	s.rep.ringbuf_full = 1;
+	ASSERT_EQ(report__json_line(out, &s.rep), 0, "written");
+	fclose(out);
+	ASSERT_TRUE(len && buf[len - 1] == '\n' && !memchr(buf, '\n', len - 1), "one line");
+	root = json_loads(buf, 0, &err);
+	if (ASSERT_TRUE(root, "parses back"))
+		ASSERT_EQ(json_integer_value(json_object_get(root, "lost_events")), 1, "lost");
+	json_decref(root);
+	free(buf);
+	done(&s);
+}

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The tracker and TIME_WAIT: births, re-arms, expiries, kills, parked cancels. */
+#include <stdlib.h>
+#include "check.h"
+#include "tracker_fixture.h"
+
+/* A timewait socket of pid 9 "curl", client of 443, born at ts in state. */
+static void born(struct fixture *f, uint64_t id, uint64_t ts, uint8_t state)
+{
+	struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, id, ts, fx_eph(f, (int)(id % 64)), 443);
+
+	e.state = state;
+	fx_feed(f, fx_owned(&e, 9, "curl"));
+}
+
+TEST(tracker_tw_expire)
+{
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0x600, 1 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "tracked");
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0x600, 61 * S, TCPWT_TIME_WAIT);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	if (ASSERT_TRUE(g, "one TIME_WAIT group")) {
+		ASSERT_EQ(g->key.pid, 9, "the closer");
+		ASSERT_STREQ(g->key.comm, "curl", "its comm");
+		ASSERT_EQ(g->key.role, ROLE_CLIENT, "client");
+		ASSERT_EQ(g->key.port, 443, "service port");
+		ASSERT_EQ(g->expired, 1, "expired");
+		ASSERT_EQ(g->killed, 0, "not killed");
+		ASSERT_EQ(g->hist.count, 1, "completed");
+		ASSERT_EQ(g->hist.min_ns, 60 * S, "60 s");
+	}
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "no CLOSE_WAIT");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "forgotten");
+	/* A second expiry of the same id is unknown now. */
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0x600, 62 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->hist.count : 0, 1, "counted once");
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_rearm_then_kill)
+{
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0x700, 10 * S, TCPWT_FIN_WAIT2);
+	fx_tw(&f, TCPWT_EV_TW_REARM, 0x700, 10 * S + 300 * MS, TCPWT_TIME_WAIT);
+	/* A duplicate FIN re-arms again: TIME_WAIT began at the first. */
+	fx_tw(&f, TCPWT_EV_TW_REARM, 0x700, 11 * S, TCPWT_TIME_WAIT);
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0x700, 12 * S, TCPWT_TIME_WAIT);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	if (ASSERT_TRUE(g, "group")) {
+		ASSERT_EQ(g->killed, 1, "killed");
+		ASSERT_EQ(g->expired, 0, "not expired");
+		ASSERT_EQ(g->hist.min_ns, 1700 * MS, "from the re-arm, not the birth");
+	}
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_entry_from_timer)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0x800, 10 * S, TCPWT_FIN_WAIT2);
+	e = (struct tcpwt_event){ .type = TCPWT_EV_TW_EXPIRE, .id = 0x800, .ts_ns = 70500 * MS,
+				  .entry_ns = 10500 * MS, .state = TCPWT_TIME_WAIT };
+	fx_feed(&f, &e);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->hist.min_ns : 0, 60 * S, "measured from entry_ns");
+	/* An entry before the birth is not believed: from the birth then. */
+	born(&f, 0x801, 10 * S, TCPWT_FIN_WAIT2);
+	e.id = 0x801;
+	e.entry_ns = 9 * S;
+	fx_feed(&f, &e);
+	ASSERT_EQ(g ? g->hist.max_ns : 0, 60500 * MS, "entry before birth ignored");
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_fin_wait2_only)
+{
+	struct fixture f;
+
+	fx_setup(&f);
+	born(&f, 0x900, 1 * S, TCPWT_FIN_WAIT2);
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0x900, 61 * S, TCPWT_FIN_WAIT2);
+	ASSERT_EQ(tracker__stats(f.t)->fin_wait2_only, 1, "counted apart");
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "no TIME_WAIT duration");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "forgotten");
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_parked_cancel)
+{
+	struct tcpwt_tw_slot slot = { .tw = 0xa00, .ts_ns = 5 * S, .substate = TCPWT_TIME_WAIT };
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0xa00, 1 * S, TCPWT_TIME_WAIT);
+	tracker__on_parked_cancel(f.t, &slot, 5 * S + 19 * MS);
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "younger than 20 ms: not yet a kill");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "still tracked");
+	slot.tw = 0;
+	tracker__on_parked_cancel(f.t, &slot, 9 * S);
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "an empty slot is nothing");
+	slot.tw = 0xa00;
+	tracker__on_parked_cancel(f.t, &slot, 5 * S + 21 * MS);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	if (ASSERT_TRUE(g, "killed from the slot")) {
+		ASSERT_EQ(g->killed, 1, "killed");
+		ASSERT_EQ(g->hist.min_ns, 4 * S, "duration to the cancel");
+	}
+	ASSERT_EQ(tracker__stats(f.t)->kills_from_slots, 1, "counted");
+	/* The kernel's own report of the same kill, and the slot read again. */
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xa00, 5 * S, TCPWT_TIME_WAIT);
+	tracker__on_parked_cancel(f.t, &slot, 6 * S);
+	ASSERT_EQ(g ? g->killed : 0, 1, "no double count");
+	/* The address reused by a new timewait socket: stale kills must not end it. */
+	born(&f, 0xa00, 7 * S, TCPWT_TIME_WAIT);
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xa00, 5 * S, TCPWT_TIME_WAIT);
+	tracker__on_parked_cancel(f.t, &slot, 8 * S);
+	ASSERT_EQ(g ? g->hist.count : 0, 1, "stale kills ignored");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the new socket lives on");
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xa00, 67 * S, TCPWT_TIME_WAIT);
+	if (g) {
+		ASSERT_EQ(g->expired, 1, "the new one expires");
+		ASSERT_EQ(g->hist.max_ns, 60 * S, "its own 60 s");
+	}
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_born_twice)
+{
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0xb00, 1 * S, TCPWT_TIME_WAIT);
+	born(&f, 0xb00, 30 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 1, "an end was missed");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "one socket");
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xb00, 90 * S, TCPWT_TIME_WAIT);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->hist.min_ns : 0, 60 * S, "the second one measured");
+	fx_teardown(&f);
+}
+
+/*
+ * Records from different CPUs may come slightly out of order: an end stamped
+ * before the re-arm that started TIME_WAIT must not make a negative duration.
+ */
+TEST(tracker_tw_end_before_rearm)
+{
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0xc00, 1 * S, TCPWT_FIN_WAIT2);
+	fx_tw(&f, TCPWT_EV_TW_REARM, 0xc00, 3 * S, TCPWT_TIME_WAIT);
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xc00, 2 * S, TCPWT_TIME_WAIT);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	if (g)
+		ASSERT_LE(g->hist.max_ns, 1 * S, "no wrapped-around duration (at most its 1 s life)");
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_filtered)
+{
+	struct fixture f;
+
+	fx_setup(&f);
+	f.cfg.nports = 1;
+	f.cfg.ports[0] = 80;
+	born(&f, 0xd00, 1 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "port 443 not tracked");
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 61 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(agg__len(f.agg), 0, "no group");
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	f.cfg.npids = 1;
+	f.cfg.pids[0] = 10;
+	born(&f, 0xd01, 1 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "pid 9 not tracked");
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_open_only_in_time_wait)
+{
+	struct open_sock oldest[4];
+	struct fixture f;
+	size_t ncw, ntw;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0xe00, 1 * S, TCPWT_FIN_WAIT2);
+	tracker__snapshot(f.t, 5 * S, oldest, 2, &ncw, &ntw);
+	ASSERT_EQ(ntw, 0, "FIN_WAIT2 is not TIME_WAIT yet");
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "nothing open");
+	fx_tw(&f, TCPWT_EV_TW_REARM, 0xe00, 6 * S, TCPWT_TIME_WAIT);
+	tracker__snapshot(f.t, 10 * S, oldest, 2, &ncw, &ntw);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->open : 0, 1, "open in TIME_WAIT");
+	ASSERT_EQ(g ? g->oldest_open_ns : 0, 4 * S, "since the re-arm");
+	if (ASSERT_EQ(ntw, 1, "listed")) {
+		ASSERT_EQ(oldest[2].age_ns, 4 * S, "age");
+		ASSERT_EQ(oldest[2].pid, 9, "the closer");
+		ASSERT_EQ(oldest[2].state, TCPWT_TIME_WAIT, "state");
+	}
+	fx_teardown(&f);
+}

@@ -40,7 +40,8 @@ __u64 lost_events = 0; /* ring buffer full */
 __u64 closers_inserted = 0;
 __u64 closers_deleted = 0;
 __u64 tw_unmatched = 0; /* timewait born without its full socket's close */
-__u64 timer_backups = 0; /* timewait timer events the backup programs handled */
+/* Events a backup program handled because its main one was skipped, per hook. */
+__u64 backups_handled[TCPWT_HOOKS] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -75,6 +76,29 @@ struct {
 	__type(key, __u32);
 	__type(value, struct tcpwt_cpu_state);
 } cpu_state SEC(".maps");
+
+/* Per CPU and hook: is the main program running? Its backup checks. */
+struct active_hooks {
+	__u32 on[TCPWT_HOOKS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct active_hooks);
+} active SEC(".maps");
+
+static __always_inline __u32 *active_flag(int hook)
+{
+	struct active_hooks *a;
+	__u32 zero = 0;
+
+	a = bpf_map_lookup_elem(&active, &zero);
+	if (!a || hook < 0 || hook >= TCPWT_HOOKS)
+		return NULL;
+	return &a->on[hook];
+}
 
 static __always_inline bool port_match(__u16 lport, __u16 rport)
 {
@@ -348,9 +372,32 @@ int BPF_PROG(set_state_owned_btf, const struct sock *sk, int oldstate, int newst
 	return on_set_state_btf(sk, oldstate, newstate, true);
 }
 
+/*
+ * The other twin runs for every transition, owned ones included (it returns
+ * at once), so softirq can interrupt it too: it has a backup like the timer
+ * programs.
+ */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_other_btf, const struct sock *sk, int oldstate, int newstate)
 {
+	__u32 *on = active_flag(TCPWT_HOOK_STATE);
+
+	if (!on)
+		return 0;
+	*on = 1;
+	on_set_state_btf(sk, oldstate, newstate, false);
+	*on = 0;
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state_other_bak_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	__u32 *on = active_flag(TCPWT_HOOK_STATE);
+
+	if (!on || !*on)
+		return 0;
+	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
 	return on_set_state_btf(sk, oldstate, newstate, false);
 }
 
@@ -381,6 +428,24 @@ int set_state_owned_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 SEC("tracepoint/sock/inet_sock_set_state")
 int set_state_other_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
+	__u32 *on = active_flag(TCPWT_HOOK_STATE);
+
+	if (!on)
+		return 0;
+	*on = 1;
+	on_set_state_tp(ctx, false);
+	*on = 0;
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int set_state_other_bak_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	__u32 *on = active_flag(TCPWT_HOOK_STATE);
+
+	if (!on || !*on)
+		return 0;
+	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
 	return on_set_state_tp(ctx, false);
 }
 
@@ -512,14 +577,8 @@ static __always_inline bool is_tw_timer(const void *function)
  * handles the event only when the main program is active on this CPU, that
  * is, exactly when the main one was skipped.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} timer_active SEC(".maps");
-
-enum tw_hook { TW_START, TW_CANCEL, TW_EXPIRE };
+enum tw_hook { TW_START = TCPWT_HOOK_TIMER_START, TW_CANCEL = TCPWT_HOOK_TIMER_CANCEL,
+	       TW_EXPIRE = TCPWT_HOOK_TIMER_EXPIRE };
 
 static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_list *timer)
 {
@@ -535,29 +594,29 @@ static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_lis
 static __always_inline int main_timer(enum tw_hook hook, const struct timer_list *timer,
 				      const void *function)
 {
-	__u32 zero = 0, *active = bpf_map_lookup_elem(&timer_active, &zero);
+	__u32 *on = active_flag(hook);
 
 	/* Raised for the whole run: a nested call can come at any point. */
-	if (!active)
+	if (!on)
 		return 0;
-	*active = 1;
+	*on = 1;
 	if (is_tw_timer(function))
 		on_tw_timer(hook, timer);
-	*active = 0;
+	*on = 0;
 	return 0;
 }
 
 static __always_inline int backup_timer(enum tw_hook hook, const struct timer_list *timer,
 					const void *function)
 {
-	__u32 zero = 0, *active;
+	__u32 *on;
 
 	if (!is_tw_timer(function))
 		return 0;
-	active = bpf_map_lookup_elem(&timer_active, &zero);
-	if (!active || !*active)
+	on = active_flag(hook);
+	if (!on || !*on)
 		return 0;
-	__sync_fetch_and_add(&timer_backups, 1);
+	__sync_fetch_and_add(&backups_handled[hook], 1);
 	return on_tw_timer(hook, timer);
 }
 

@@ -92,6 +92,15 @@ struct tcpwt_cpu_state {
 	struct tcpwt_tw_slot born;
 };
 
+/* Hooks with a main program and a backup twin (index of backups_handled). */
+enum tcpwt_hook {
+	TCPWT_HOOK_STATE,
+	TCPWT_HOOK_TIMER_START,
+	TCPWT_HOOK_TIMER_CANCEL,
+	TCPWT_HOOK_TIMER_EXPIRE,
+	TCPWT_HOOKS,
+};
+
 /* Owner of a full socket that closed first, kept until it becomes timewait. */
 struct tcpwt_owner {
 	__u32 tgid;

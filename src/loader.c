@@ -34,6 +34,7 @@ static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
 {
 	bpf_program__set_autoload(s->progs.set_state_owned_btf, !classic);
 	bpf_program__set_autoload(s->progs.set_state_other_btf, !classic);
+	bpf_program__set_autoload(s->progs.set_state_other_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_start_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_expire_btf, !classic);
@@ -42,6 +43,7 @@ static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
 	bpf_program__set_autoload(s->progs.timer_expire_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.set_state_owned_tp, classic);
 	bpf_program__set_autoload(s->progs.set_state_other_tp, classic);
+	bpf_program__set_autoload(s->progs.set_state_other_bak_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_start_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_expire_tp, classic);
@@ -222,35 +224,52 @@ static uint64_t closers_evicted(struct loader *l)
 }
 
 /*
- * Programs whose skipped runs a twin takes over: the owned-socket state
- * program (softirq transitions are the other twin's), and the main timer
- * programs (their backups run when they are busy).
+ * Recursion misses: the kernel skipped a program that was already running on
+ * that CPU. Which of them lost an event:
+ * - the owned-socket state program: never; what interrupts it is softirq,
+ *   whose transitions are the other twin's;
+ * - a main program with a backup: those its backup did not handle;
+ * - a backup: only when its main was skipped too, which the above counts.
  */
-static bool benign_misses(struct tcpwaittrace_bpf *s, struct bpf_program *p)
+static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 {
-	return p == s->progs.set_state_owned_btf || p == s->progs.set_state_owned_tp ||
-	       p == s->progs.timer_start_btf || p == s->progs.timer_start_tp ||
-	       p == s->progs.timer_cancel_btf || p == s->progs.timer_cancel_tp ||
-	       p == s->progs.timer_expire_btf || p == s->progs.timer_expire_tp;
+	struct bpf_program *main_progs[TCPWT_HOOKS][2] = {
+		[TCPWT_HOOK_STATE] = { s->progs.set_state_other_btf, s->progs.set_state_other_tp },
+		[TCPWT_HOOK_TIMER_START] = { s->progs.timer_start_btf, s->progs.timer_start_tp },
+		[TCPWT_HOOK_TIMER_CANCEL] = { s->progs.timer_cancel_btf, s->progs.timer_cancel_tp },
+		[TCPWT_HOOK_TIMER_EXPIRE] = { s->progs.timer_expire_btf, s->progs.timer_expire_tp },
+	};
+	uint64_t total = 0, lossy = 0;
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->obj)
+		if (bpf_program__autoload(p))
+			total += prog_misses(p);
+	for (int h = 0; h < TCPWT_HOOKS; h++) {
+		uint64_t handled = __atomic_load_n(&s->bss->backups_handled[h], __ATOMIC_RELAXED);
+
+		for (int k = 0; k < 2; k++) {
+			uint64_t m;
+
+			if (!bpf_program__autoload(main_progs[h][k]))
+				continue;
+			m = prog_misses(main_progs[h][k]);
+			lossy += m > handled ? m - handled : 0;
+		}
+	}
+	c->recursion_misses = lossy;
+	c->recursion_misses_benign = total - lossy;
 }
 
 void loader__counters(struct loader *l, struct loader_counters *c)
 {
 	struct tcpwaittrace_bpf *s = l->skel;
-	struct bpf_program *p;
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
 	c->untracked_sockets = closers_evicted(l);
 	c->tw_unmatched = __atomic_load_n(&s->bss->tw_unmatched, __ATOMIC_RELAXED);
-	bpf_object__for_each_program(p, s->obj) {
-		if (!bpf_program__autoload(p))
-			continue;
-		if (benign_misses(s, p))
-			c->recursion_misses_benign += prog_misses(p);
-		else
-			c->recursion_misses += prog_misses(p);
-	}
+	count_misses(s, c);
 }
 
 int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max)

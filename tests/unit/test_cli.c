@@ -12,20 +12,22 @@
 
 #define MAX_ARGS 160
 
-/* Silences one stdio stream (and its fd) while argp writes to it. */
-static int mute(FILE *f)
+/* What the last parse wrote on stderr. */
+static char err_text[4096];
+static int err_lines;
+
+/* Points one stdio stream (and its fd) at fd while argp writes to it. */
+static int redirect(FILE *f, int fd)
 {
-	int fd = fileno(f), saved, null;
+	int saved;
 
 	fflush(f);
-	saved = dup(fd);
-	null = open("/dev/null", O_WRONLY);
-	dup2(null, fd);
-	close(null);
+	saved = dup(fileno(f));
+	dup2(fd, fileno(f));
 	return saved;
 }
 
-static void unmute(FILE *f, int saved)
+static void restore(FILE *f, int saved)
 {
 	fflush(f);
 	dup2(saved, fileno(f));
@@ -36,15 +38,25 @@ static void unmute(FILE *f, int saved)
 static int parsev(struct config *cfg, int n, const char *const *args)
 {
 	char *argv[MAX_ARGS + 2] = { "tcpwaittrace" };
-	int err_fd, out_fd, ret;
+	int err_fd, out_fd, null = open("/dev/null", O_WRONLY), ret;
+	FILE *err = tmpfile();
+	size_t len;
 
 	for (int i = 0; i < n && i < MAX_ARGS; i++)
 		argv[i + 1] = (char *)args[i];
-	err_fd = mute(stderr);
-	out_fd = mute(stdout);
+	err_fd = redirect(stderr, fileno(err));
+	out_fd = redirect(stdout, null);
 	ret = cli__parse(n + 1, argv, cfg);
-	unmute(stdout, out_fd);
-	unmute(stderr, err_fd);
+	restore(stdout, out_fd);
+	restore(stderr, err_fd);
+	close(null);
+	rewind(err);
+	len = fread(err_text, 1, sizeof(err_text) - 1, err);
+	err_text[len] = '\0';
+	fclose(err);
+	err_lines = 0;
+	for (size_t i = 0; i < len; i++)
+		err_lines += err_text[i] == '\n';
 	return ret;
 }
 
@@ -95,6 +107,7 @@ TEST(cli_valid)
 			     "--max-closers", "10", "-v", "2", "7"),
 		       0, "all options"))
 		return;
+	ASSERT_EQ(err_lines, 0, "nothing on stderr");
 	ASSERT_EQ(c.npids, 1, "one pid");
 	ASSERT_EQ(c.pids[0], getpid(), "own pid");
 	ASSERT_EQ(c.nports, 2, "two ports");
@@ -151,8 +164,9 @@ TEST(cli_bad_values)
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		const char *opt = cases[i].opt;
 
-		if (!ASSERT_EQ(PARSE(&c, opt), EXIT_BAD_INPUT, "missing value at the end"))
-			printf("    %s\n", opt);
+		if (!ASSERT_EQ(PARSE(&c, opt), EXIT_BAD_INPUT, "missing value at the end") ||
+		    !ASSERT_EQ(err_lines, 1, "one line on stderr"))
+			printf("    %s: %s", opt, err_text);
 		if (!ASSERT_EQ(PARSE(&c, opt, "-v"), EXIT_BAD_INPUT, "an option as the value"))
 			printf("    %s\n", opt);
 		for (size_t j = 0; j < ARRAY_LEN(common) + ARRAY_LEN(cases[i].values); j++) {
@@ -161,8 +175,9 @@ TEST(cli_bad_values)
 
 			if (!v)
 				continue;
-			if (!ASSERT_EQ(PARSE(&c, opt, v), EXIT_BAD_INPUT, "bad value"))
-				printf("    %s '%s'\n", opt, v);
+			if (!ASSERT_EQ(PARSE(&c, opt, v), EXIT_BAD_INPUT, "bad value") ||
+			    !ASSERT_EQ(err_lines, 1, "one line on stderr"))
+				printf("    %s '%s': %s", opt, v, err_text);
 			if (opt[1] == '-') {
 				snprintf(buf, sizeof(buf), "%s=%s", opt, v);
 				if (!ASSERT_EQ(PARSE(&c, buf), EXIT_BAD_INPUT, "bad value"))
@@ -181,10 +196,15 @@ TEST(cli_bad_values)
 	ASSERT_EQ(PARSE(&c, "5", "0"), EXIT_BAD_INPUT, "COUNT 0");
 	ASSERT_EQ(PARSE(&c, "5", "1000001"), EXIT_BAD_INPUT, "COUNT too large");
 	ASSERT_EQ(PARSE(&c, "1", "2", "3"), EXIT_BAD_INPUT, "a third positional");
+	ASSERT_EQ(err_lines, 1, "one line on stderr");
 	ASSERT_EQ(PARSE(&c, "-4", "-6"), EXIT_BAD_INPUT, "-4 with -6");
+	ASSERT_EQ(err_lines, 1, "one line on stderr");
 	ASSERT_EQ(PARSE(&c, "-6", "-4"), EXIT_BAD_INPUT, "-6 with -4");
 	ASSERT_EQ(PARSE(&c, "--bogus"), EXIT_BAD_INPUT, "unknown long option");
+	ASSERT_EQ(err_lines, 1, "one line on stderr");
+	ASSERT_TRUE(strstr(err_text, "--bogus") != NULL, "naming the option");
 	ASSERT_EQ(PARSE(&c, "-Z"), EXIT_BAD_INPUT, "unknown short option");
+	ASSERT_EQ(err_lines, 1, "one line on stderr");
 	ASSERT_EQ(PARSE(&c, "-o", "xml"), EXIT_BAD_INPUT, "-o xml");
 	ASSERT_EQ(PARSE(&c, "-o", ""), EXIT_BAD_INPUT, "-o ''");
 	ASSERT_EQ(PARSE(&c, "-o"), EXIT_BAD_INPUT, "-o without a value");
@@ -244,6 +264,7 @@ TEST(cli_pids)
 	waitpid(child, NULL, 0);
 	snprintf(buf, sizeof(buf), "%d", child);
 	ASSERT_EQ(PARSE(&c, "-p", buf), EXIT_BAD_INPUT, "a PID that has exited");
+	ASSERT_EQ(err_lines, 1, "one line on stderr");
 	ASSERT_EQ(PARSE(&c, "-p", self_pid(), "-p", buf), EXIT_BAD_INPUT, "one of them gone");
 	ASSERT_EQ(PARSE(&c, "-p", "1"), 0, "init exists");
 	if (is_kthreadd(2))

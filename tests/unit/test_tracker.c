@@ -392,25 +392,3 @@ TEST(tracker_random_input)
 	ASSERT_GE(st->bad_events, 1000, "junk refused");
 	fx_teardown(&f);
 }
-
-TEST(tracker_reconcile)
-{
-	struct fixture f;
-	struct tcpwt_event e;
-
-	fx_setup(&f);
-	/* TIME_WAIT whose end was lost: 99 s is past any TIME_WAIT's life. */
-	e = fx_ev(TCPWT_EV_TW_BORN, 0xc00, 1 * S, fx_eph(&f, 0), 443);
-	e.state = TCPWT_TIME_WAIT;
-	fx_feed(&f, &e);
-	e = fx_ev(TCPWT_EV_TW_BORN, 0xc01, 50 * S, fx_eph(&f, 1), 443);
-	e.state = TCPWT_TIME_WAIT;
-	fx_feed(&f, &e);
-	/* CLOSE_WAIT in a namespace that is gone, and one too young to ask about. */
-	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd00, 1 * S, 8080, fx_eph(&f, 2)), &e));
-	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd01, 99 * S, 8080, fx_eph(&f, 3)), &e));
-	tracker__reconcile(f.t, 100 * S);
-	ASSERT_EQ(tracker__stats(f.t)->reconciled, 2, "the stale ones dropped");
-	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 2, "the live ones kept");
-	fx_teardown(&f);
-}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The tracker and TIME_WAIT: births, re-arms, expiries, kills, parked cancels. */
+/* Also reconciliation, of both states. */
 #include <stdlib.h>
 #include "check.h"
 #include "tracker_fixture.h"
@@ -214,5 +215,27 @@ TEST(tracker_tw_open_only_in_time_wait)
 		ASSERT_EQ(oldest[2].pid, 9, "the closer");
 		ASSERT_EQ(oldest[2].state, TCPWT_TIME_WAIT, "state");
 	}
+	fx_teardown(&f);
+}
+
+TEST(tracker_reconcile)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+
+	fx_setup(&f);
+	/* TIME_WAIT whose end was lost: 99 s is past any TIME_WAIT's life. */
+	e = fx_ev(TCPWT_EV_TW_BORN, 0xc00, 1 * S, fx_eph(&f, 0), 443);
+	e.state = TCPWT_TIME_WAIT;
+	fx_feed(&f, &e);
+	e = fx_ev(TCPWT_EV_TW_BORN, 0xc01, 50 * S, fx_eph(&f, 1), 443);
+	e.state = TCPWT_TIME_WAIT;
+	fx_feed(&f, &e);
+	/* CLOSE_WAIT in a namespace that is gone, and one too young to ask about. */
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd00, 1 * S, 8080, fx_eph(&f, 2)), &e));
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd01, 99 * S, 8080, fx_eph(&f, 3)), &e));
+	tracker__reconcile(f.t, 100 * S);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 2, "the stale ones dropped");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 2, "the live ones kept");
 	fx_teardown(&f);
 }

@@ -63,7 +63,7 @@ $(OUTPUT)/tcpwl: tools/tcpwl.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -pthread $< -o $@
 
-$(OUTPUT)/unit-tests: $(TEST_SRCS) $(CORE_OBJS) tests/unit/check.h
+$(OUTPUT)/unit-tests: $(TEST_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(TEST_SRCS) $(CORE_OBJS) $(LIBS) -o $@
 
@@ -80,7 +80,7 @@ soak: all
 
 # The unit tests again under ASan and UBSan, every source compiled in.
 SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(OUTPUT)/unit-tests-san: $(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(wildcard src/*.h) tests/unit/check.h | $(OUTPUT)
+$(OUTPUT)/unit-tests-san: $(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(wildcard src/*.h) $(wildcard tests/unit/*.h) | $(OUTPUT)
 	$(call msg,BINARY,$@)
 	$(Q)clang $(SAN_FLAGS) -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Itests/unit \
 		$(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(LIBS) -o $@

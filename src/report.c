@@ -12,11 +12,12 @@
 
 void report__fmt_duration(char *buf, size_t len, uint64_t ns)
 {
+	/* Unit bounds allow for rounding: 999.96 ms prints as 1.00s, not 1000.0ms. */
 	if (ns < NS_PER_MS)
 		snprintf(buf, len, "%lluus", (unsigned long long)(ns / NS_PER_US));
-	else if (ns < NS_PER_S)
+	else if (ns < NS_PER_S - NS_PER_MS / 20)
 		snprintf(buf, len, "%.1fms", (double)ns / NS_PER_MS);
-	else if (ns < 600 * NS_PER_S)
+	else if (ns < 600 * NS_PER_S - NS_PER_S / 200)
 		snprintf(buf, len, "%.2fs", (double)ns / NS_PER_S);
 	else
 		snprintf(buf, len, "%llum%02llus", (unsigned long long)(ns / NS_PER_S / 60),
@@ -27,6 +28,8 @@ void report__sanitize(char *dst, const char *src, size_t len)
 {
 	size_t i;
 
+	if (!len)
+		return;
 	for (i = 0; i + 1 < len && src[i]; i++) {
 		unsigned char c = src[i];
 

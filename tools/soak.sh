@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Long run of tcpwaittrace under churn (make soak): INTERVAL reports while
 # separate client and server processes churn loopback connections, then a
-# verdict on what must stay flat: the tracer's RSS and the sockets it
-# tracks, and that nothing stays "open" after the churn stops.
+# verdict on what must stay flat: the tracer's RSS and the occupancy of its
+# per-socket kernel map, and that nothing stays "open" after the churn stops.
 #
 #   sudo tools/soak.sh [SECS]    default 3600; INTERVAL=10, TRACER_ARGS="..."
 set -euo pipefail
@@ -39,9 +39,16 @@ pids+=($!)
 sleep 0.3
 ip netns exec "$ns" "$wl" churn-client --port $port --duration "$secs" --workers 2 >"$work/churn" &
 pids+=($!)
+# The closers map, by the id the tracer holds (bpftool here cannot name owners).
+closers_id=
+for id in $(cat /proc/"$tracer"/fdinfo/* 2>/dev/null | sed -n 's/^map_id:[[:space:]]*//p' | sort -un); do
+	[ "$(bpftool map show id "$id" -j | jq -r .name)" = closers ] && closers_id=$id
+done
 : >"$work/rss"
+: >"$work/occupancy"
 while kill -0 "$tracer" 2>/dev/null; do
 	awk '/VmRSS/ { print $2 }' "/proc/$tracer/status" >>"$work/rss" 2>/dev/null || true
+	[ -n "$closers_id" ] && bpftool map dump id "$closers_id" -j 2>/dev/null | jq length >>"$work/occupancy"
 	sleep "$interval"
 done
 wait "$tracer" || true
@@ -62,6 +69,10 @@ if [ "$half" -ge 1 ]; then
 	last=$(tail -n "$half" "$work/rss" | sort -n | tail -1)
 	echo "peak RSS first half ${first} kB, second half ${last} kB"
 	[ "$last" -le $((first + first / 5 + 2048)) ] || { echo "RSS grew"; verdict=fail; }
+fi
+if [ -s "$work/occupancy" ]; then
+	echo "closers map entries per sample: $(tr '\n' ' ' <"$work/occupancy")"
+	[ "$(sort -n "$work/occupancy" | tail -1)" -le 4096 ] || { echo "closers map kept growing"; verdict=fail; }
 fi
 open_end=$(tail -n 1 "$work/table" | cut -f5)
 tracked_end=$(tail -n 1 "$work/table" | cut -f2)

@@ -132,7 +132,7 @@ static void die(const char *fmt, ...)
 
 static void *xcalloc(size_t n, size_t size)
 {
-	void *p = calloc(n ? n : 1, size);
+	void *p = calloc(n, size);
 
 	if (!p)
 		die("calloc");
@@ -229,10 +229,8 @@ static int tcp_listen(const struct opts *o, int backlog, long *port)
 		die("listen");
 	if (getsockname(fd, (struct sockaddr *)&ss, &len))
 		die("getsockname");
-	if (ss.ss_family == AF_INET6)
-		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	/* sin_port and sin6_port live at the same offset */
+	*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
@@ -255,30 +253,22 @@ static int tcp_connect(const struct opts *o)
 	return fd;
 }
 
-static socklen_t make_unix(const char *path, struct sockaddr_un *sun)
-{
-	memset(sun, 0, sizeof(*sun));
-	sun->sun_family = AF_UNIX;
-	strncpy(sun->sun_path, path, sizeof(sun->sun_path) - 1);
-	return sizeof(*sun);
-}
-
 static int unix_socket(const char *path, int do_listen)
 {
-	struct sockaddr_un sun;
-	socklen_t len = make_unix(path, &sun);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	if (fd < 0)
 		die("socket AF_UNIX");
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
 	if (!do_listen) {
-		if (connect(fd, (struct sockaddr *)&sun, len))
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
 			die("connect %s", path);
 		return fd;
 	}
 	if (unlink(path) && errno != ENOENT)
 		die("unlink %s", path);
-	if (bind(fd, (struct sockaddr *)&sun, len))
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)))
 		die("bind %s", path);
 	if (listen(fd, 1))
 		die("listen %s", path);

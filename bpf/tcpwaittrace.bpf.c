@@ -171,15 +171,32 @@ static __always_inline __u32 sk_netns(const struct sock *sk)
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 }
 
-static __always_inline __u64 sk_cookie(const struct sock *sk)
+/*
+ * With tp_btf, sk is a typed pointer: fields are plain (fault-safe) loads,
+ * several times cheaper than bpf_probe_read_kernel(). The classic
+ * tracepoint only has an address, so it reads.
+ */
+static __always_inline __u64 sk_cookie(const struct sock *sk, bool btf)
 {
+	if (btf)
+		return sk->__sk_common.skc_cookie.counter;
 	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 }
 
-static __always_inline __u64 sk_ino(const struct sock *sk)
+static __always_inline __u64 sk_ino(const struct sock *sk, bool btf)
 {
-	struct socket *sock = BPF_CORE_READ(sk, sk_socket);
+	struct socket *sock;
 
+	if (btf) {
+		struct file *file;
+
+		sock = sk->sk_socket;
+		if (!sock)
+			return 0;
+		file = sock->file;
+		return file ? file->f_inode->i_ino : 0;
+	}
+	sock = BPF_CORE_READ(sk, sk_socket);
 	if (!sock)
 		return 0;
 	/* struct socket is the first member of struct socket_alloc. */
@@ -225,8 +242,8 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 		return;
 	e->id = (__u64)src->sk;
 	e->state = newstate;
-	e->ino = sk_ino(src->sk);
-	e->cookie = sk_cookie(src->sk);
+	e->ino = sk_ino(src->sk, btf);
+	e->cookie = sk_cookie(src->sk, btf);
 	fill_addrs(e, src, btf);
 	if (current_owner(src, &e->tgid, e->comm))
 		e->flags |= TCPWT_F_OWNER;
@@ -351,6 +368,7 @@ static __always_inline int on_set_state(const struct sk_src *src, bool btf,
 static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
 					    int newstate, bool owned)
 {
+	struct tcp_sock *tp;
 	struct sk_src src;
 
 	if (!interesting(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP ||
@@ -361,7 +379,10 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
 	src.owned = owned;
 	src.family = sk->__sk_common.skc_family;
 	/* Not skc_num: turning into timewait clears it before the CLOSE. */
-	src.lport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	tp = bpf_skc_to_tcp_sock((void *)sk);
+	if (!tp)
+		return 0;
+	src.lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	src.rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	return on_set_state(&src, true, oldstate, newstate);
 }

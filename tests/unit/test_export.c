@@ -4,45 +4,9 @@
 #include <unistd.h>
 #include "check.h"
 #include "export.h"
+#include "report_sample.h"
 
 #define MS 1000000ULL
-
-struct sample {
-	struct config cfg;
-	struct agg *agg;
-	struct report rep;
-};
-
-static void build(struct sample *s, const char *comm)
-{
-	struct group_key cw = { .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER, .port = 8080, .pid = 10 };
-	struct group_key tw = { .state = TCPWT_TIME_WAIT, .role = ROLE_CLIENT, .port = 443, .pid = 11 };
-	bool created;
-	uint64_t a, b;
-
-	memset(s, 0, sizeof(*s));
-	s->cfg.top = 10;
-	s->agg = agg__new();
-	strncpy(cw.comm, comm, sizeof(cw.comm) - 1);
-	strcpy(tw.comm, "curl");
-	a = agg__group(s->agg, &cw, &created);
-	b = agg__group(s->agg, &tw, &created);
-	for (int i = 0; i < 4; i++)
-		agg__complete(s->agg, a, (300 + i) * MS, TW_END_NONE);
-	agg__complete(s->agg, b, 60000 * MS, TW_END_EXPIRED);
-	agg__complete(s->agg, b, 2000 * MS, TW_END_KILLED);
-	agg__add_open(s->agg, a, 5000 * MS, false, false, false);
-	s->rep.cfg = &s->cfg;
-	s->rep.ngroups = agg__sorted(s->agg, &s->rep.groups);
-	s->rep.host = "h";
-	s->rep.kernel = "k";
-}
-
-static void done(struct sample *s)
-{
-	free(s->rep.groups);
-	agg__free(s->agg);
-}
 
 static char *render(void (*fn)(FILE *, const struct report *), const struct report *r)
 {
@@ -66,7 +30,7 @@ TEST(export_csv_quoting)
 	char *t;
 	int rows = 0;
 
-	build(&s, "a,b\"c");
+	sample_build(&s, "a,b\"c");
 	t = render(csv, &s.rep);
 	ASSERT_TRUE(!strncmp(t, "state,pid,comm,port,role,", 25), "header");
 	ASSERT_TRUE(strstr(t, "\"a,b\"\"c\""), "RFC 4180 quoting");
@@ -75,7 +39,7 @@ TEST(export_csv_quoting)
 	/* header + CLOSE_WAIT (1 log2 + fine rows) + TIME_WAIT (2 log2 + 2 fine) */
 	ASSERT_GE(rows, 1 + 2 + 4, "a row per bucket");
 	free(t);
-	done(&s);
+	sample_done(&s);
 }
 
 TEST(export_prom)
@@ -85,7 +49,7 @@ TEST(export_prom)
 	size_t len;
 	char *t;
 
-	build(&s, "we\"ird");
+	sample_build(&s, "we\"ird");
 	t = export__prom_string(&s.rep, &m, &len);
 	if (!ASSERT_TRUE(t, "rendered"))
 		goto out;
@@ -104,7 +68,7 @@ TEST(export_prom)
 	ASSERT_TRUE(strstr(t, "comm=\"other\""), "series past the cap go to other");
 	free(t);
 out:
-	done(&s);
+	sample_done(&s);
 }
 
 TEST(export_format_and_atomic_write)
@@ -121,14 +85,14 @@ TEST(export_format_and_atomic_write)
 	if (!ASSERT_TRUE(mkdtemp(dir), "tmpdir"))
 		return;
 	snprintf(path, sizeof(path), "%s/r.json", dir);
-	build(&s, "x");
+	sample_build(&s, "x");
 	ASSERT_EQ(export__check_path(path), 0, "writable");
 	ASSERT_EQ(export__write(path, EXPORT_JSON, &s.rep, NULL), 0, "write");
 	ASSERT_EQ(access(path, R_OK), 0, "file there");
 	snprintf(path, sizeof(path), "%s/none/r.json", dir);
 	ASSERT_NEQ(export__check_path(path), 0, "missing directory");
 	ASSERT_NEQ(export__write(path, EXPORT_JSON, &s.rep, NULL), 0, "write fails cleanly");
-	done(&s);
+	sample_done(&s);
 	snprintf(path, sizeof(path), "%s/r.json", dir);
 	unlink(path);
 	ASSERT_EQ(rmdir(dir), 0, "no temporary file left behind");

@@ -5,63 +5,10 @@
 #include <sys/socket.h>
 #include "check.h"
 #include "report.h"
+#include "report_sample.h"
 
 #define MS 1000000ULL
 #define S 1000000000ULL
-
-struct sample {
-	struct config cfg;
-	struct agg *agg;
-	struct open_sock cw[2];
-	struct report rep;
-};
-
-/* One CLOSE_WAIT group (4 done, 1 open) and one TIME_WAIT group (1 expired, 1 killed). */
-static void build(struct sample *s, const char *comm)
-{
-	struct group_key cw = { .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER, .port = 8080,
-				.pid = 10 };
-	struct group_key tw = { .state = TCPWT_TIME_WAIT, .role = ROLE_CLIENT, .port = 443,
-				.pid = 11, .comm = "curl" };
-	bool created;
-	uint64_t a, b;
-
-	memset(s, 0, sizeof(*s));
-	s->cfg.top = 10;
-	s->agg = agg__new();
-	strncpy(cw.comm, comm, sizeof(cw.comm) - 1);
-	a = agg__group(s->agg, &cw, &created);
-	b = agg__group(s->agg, &tw, &created);
-	for (int i = 0; i < 4; i++)
-		agg__complete(s->agg, a, (300 + i) * MS, TW_END_NONE);
-	agg__complete(s->agg, b, 60 * S, TW_END_EXPIRED);
-	agg__complete(s->agg, b, 2 * S, TW_END_KILLED);
-	agg__add_open(s->agg, a, 5 * S, false, false, false);
-	s->cw[0] = (struct open_sock){ .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER,
-				       .family = AF_INET, .port = 8080, .lport = 8080,
-				       .rport = 40000, .pid = 10, .age_ns = 5 * S };
-	strncpy(s->cw[0].comm, comm, sizeof(s->cw[0].comm) - 1);
-	inet_pton(AF_INET, "10.0.0.1", s->cw[0].laddr);
-	inet_pton(AF_INET, "10.0.0.2", s->cw[0].raddr);
-	s->cw[1] = s->cw[0];
-	s->cw[1].family = AF_INET6;
-	s->cw[1].age_ns = 4 * S;
-	inet_pton(AF_INET6, "2001:db8::1", s->cw[1].laddr);
-	inet_pton(AF_INET6, "2001:db8::2", s->cw[1].raddr);
-	s->rep.cfg = &s->cfg;
-	s->rep.ngroups = agg__sorted(s->agg, &s->rep.groups);
-	s->rep.oldest_cw = s->cw;
-	s->rep.n_cw = 2;
-	s->rep.elapsed_s = 6;
-	s->rep.host = "h";
-	s->rep.kernel = "k";
-}
-
-static void done(struct sample *s)
-{
-	free(s->rep.groups);
-	agg__free(s->agg);
-}
 
 static char *text(const struct report *r)
 {
@@ -136,7 +83,7 @@ TEST(report_text)
 	bool in_tw = false;
 	struct sample s;
 
-	build(&s, "java");
+	sample_build(&s, "java");
 	t = text(&s.rep);
 	if (!ASSERT_TRUE(t, "rendered"))
 		goto out;
@@ -165,7 +112,7 @@ TEST(report_text)
 	}
 	free(t);
 out:
-	done(&s);
+	sample_done(&s);
 }
 
 TEST(report_text_warning)
@@ -173,7 +120,7 @@ TEST(report_text_warning)
 	struct sample s;
 	char *t;
 
-	build(&s, "java");
+	sample_build(&s, "java");
 	s.rep.recursion_misses_benign = 9;
 	t = text(&s.rep);
 	ASSERT_FALSE(strstr(t, "WARNING"), "benign misses lose nothing");
@@ -192,7 +139,7 @@ TEST(report_text_warning)
 	t = text(&s.rep);
 	ASSERT_TRUE(strstr(t, "WARNING") && strstr(t, "5 sockets untracked"), "untracked");
 	free(t);
-	done(&s);
+	sample_done(&s);
 }
 
 /* Every row of a table as wide as its header: the columns line up. */
@@ -207,7 +154,7 @@ TEST(report_text_columns_aligned)
 	struct sample s;
 	bool created;
 
-	build(&s, "java");
+	sample_build(&s, "java");
 	agg__add_open(s.agg, agg__group(s.agg, &pre, &created), 30 * S, true, false, false);
 	agg__complete(s.agg, agg__group(s.agg, &big, &created), 3725 * S, TW_END_NONE);
 	free(s.rep.groups);
@@ -227,7 +174,7 @@ TEST(report_text_columns_aligned)
 			printf("    '%s'\n", line);
 	}
 	free(t);
-	done(&s);
+	sample_done(&s);
 }
 
 static bool has_keys(json_t *o, const char *const *keys, size_t n)
@@ -248,7 +195,7 @@ TEST(report_json)
 	size_t i, j, ncw = 0, ntw = 0;
 	struct sample s;
 
-	build(&s, "ja\"va\n");
+	sample_build(&s, "ja\"va\n");
 	s.rep.ringbuf_full = 2;
 	s.rep.recursion_misses = 3;
 	s.rep.recursion_misses_benign = 7;
@@ -302,7 +249,7 @@ TEST(report_json)
 	ASSERT_TRUE(ncw == 1 && ntw == 1, "one group of each state");
 out:
 	json_decref(root);
-	done(&s);
+	sample_done(&s);
 }
 
 TEST(report_json_line)
@@ -314,7 +261,7 @@ TEST(report_json_line)
 	struct sample s;
 	json_t *root;
 
-	build(&s, "x");
+	sample_build(&s, "x");
 	s.rep.ringbuf_full = 1;
 	ASSERT_EQ(report__json_line(out, &s.rep), 0, "written");
 	fclose(out);
@@ -324,5 +271,5 @@ TEST(report_json_line)
 		ASSERT_EQ(json_integer_value(json_object_get(root, "lost_events")), 1, "lost");
 	json_decref(root);
 	free(buf);
-	done(&s);
+	sample_done(&s);
 }

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A small report shared by the writer tests: two groups and two open sockets. */
+#ifndef TCPWT_REPORT_SAMPLE_H
+#define TCPWT_REPORT_SAMPLE_H
+
+#include "report.h"
+
+struct sample {
+	struct config cfg;
+	struct agg *agg;
+	struct open_sock cw[2];
+	struct report rep;
+};
+
+/* One CLOSE_WAIT group (4 done, 1 open) and one TIME_WAIT group (1 expired, 1 killed). */
+void sample_build(struct sample *s, const char *comm);
+void sample_done(struct sample *s);
+
+#endif

@@ -84,34 +84,69 @@ int hist__add(struct hist *h, uint64_t ns)
 	return 0;
 }
 
-uint64_t hist__percentile(const struct hist *h, double q)
+static uint64_t rank_of(const struct hist *h, double q)
 {
-	uint64_t rank, seen = 0, lo, hi, mid;
+	uint64_t rank = (uint64_t)(q * (double)h->count);
 
-	if (!h->count)
-		return 0;
-	if (q >= 1.0)
-		return h->max_ns;
-	rank = (uint64_t)(q * (double)h->count);
 	if ((double)rank < q * (double)h->count)
 		rank++;
-	if (rank < 1)
-		rank = 1;
-	for (unsigned int o = 0; o < HIST_OCTAVES; o++) {
-		if (!h->octave[o])
+	return rank < 1 ? 1 : rank;
+}
+
+static uint64_t bucket_value(const struct hist *h, unsigned int oct, unsigned int sub)
+{
+	uint64_t lo, hi, mid;
+
+	fine_bounds(oct, sub, &lo, &hi);
+	mid = lo + (hi - lo) / 2;
+	if (mid < h->min_ns)
+		return h->min_ns;
+	return mid > h->max_ns ? h->max_ns : mid;
+}
+
+void hist__percentiles(const struct hist *h, const double *qs, size_t n, uint64_t *out)
+{
+	uint64_t seen = 0, rank[n ? n : 1];
+	size_t k = 0, last = n;
+
+	if (!h->count || !n) {
+		memset(out, 0, n * sizeof(*out));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rank[i] = rank_of(h, qs[i]);
+		if (qs[i] >= 1.0 && last == n)
+			last = i;
+	}
+	/* One walk over the buckets serves every quantile below 1, ascending. */
+	for (unsigned int o = 0; o < HIST_OCTAVES && k < last; o++) {
+		const uint32_t *oct = h->octave[o];
+		uint64_t sum = 0;
+
+		if (!oct)
 			continue;
-		for (unsigned int s = 0; s < HIST_SUB; s++) {
-			seen += h->octave[o][s];
-			if (seen < rank)
-				continue;
-			fine_bounds(o, s, &lo, &hi);
-			mid = lo + (hi - lo) / 2;
-			if (mid < h->min_ns)
-				return h->min_ns;
-			return mid > h->max_ns ? h->max_ns : mid;
+		for (unsigned int s = 0; s < HIST_SUB; s++)
+			sum += oct[s];
+		if (seen + sum < rank[k]) {
+			seen += sum;
+			continue;
+		}
+		for (unsigned int s = 0; s < HIST_SUB && k < last; s++) {
+			seen += oct[s];
+			while (k < last && seen >= rank[k])
+				out[k++] = bucket_value(h, o, s);
 		}
 	}
-	return h->max_ns;
+	for (; k < n; k++)
+		out[k] = h->max_ns;
+}
+
+uint64_t hist__percentile(const struct hist *h, double q)
+{
+	uint64_t v;
+
+	hist__percentiles(h, &q, 1, &v);
+	return v;
 }
 
 static void log2_bounds(unsigned int slot, uint64_t *lo, uint64_t *hi)

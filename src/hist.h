@@ -38,6 +38,8 @@ void hist__free(struct hist *h);
 int hist__add(struct hist *h, uint64_t ns);
 /* Value at quantile q (0..1], 0 when empty. */
 uint64_t hist__percentile(const struct hist *h, double q);
+/* Several at once, in one pass: qs ascending, n values written to out. */
+void hist__percentiles(const struct hist *h, const double *qs, size_t n, uint64_t *out);
 /* Number of non-empty log2 buckets written to out (at most n). */
 size_t hist__log2_buckets(const struct hist *h, struct hist_bucket *out, size_t n);
 /* Calls fn for every non-empty fine bucket in order. */

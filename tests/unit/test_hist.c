@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Histograms: percentiles from the fine buckets, log2 buckets for display. */
 #include <stdlib.h>
+#include <string.h>
 #include "check.h"
 #include "hist.h"
 
@@ -50,11 +51,20 @@ static void check_quantiles(uint64_t *v, size_t n, const char *what)
 	ASSERT_EQ(h.min_ns, v[0], "min exact");
 	ASSERT_EQ(h.max_ns, v[n - 1], "max exact");
 	ASSERT_EQ(hist__percentile(&h, 1.0), v[n - 1], "p100 is the max");
+	uint64_t all[ARRAY_LEN(qs) + 1];
+	double qs_max[ARRAY_LEN(qs) + 1];
+
+	memcpy(qs_max, qs, sizeof(qs));
+	qs_max[ARRAY_LEN(qs)] = 1.0;
+	/* All at once in one pass: the same values as one by one. */
+	hist__percentiles(&h, qs_max, ARRAY_LEN(qs_max), all);
+	ASSERT_EQ(all[ARRAY_LEN(qs)], v[n - 1], "p100 among several");
 	for (size_t i = 0; i < ARRAY_LEN(qs); i++) {
 		uint64_t exact = exact_quantile(v, n, qs[i]);
 
 		if (!ASSERT_NEAR(hist__percentile(&h, qs[i]), exact, exact * 0.016, what))
 			printf("    q=%g\n", qs[i]);
+		ASSERT_EQ(all[i], hist__percentile(&h, qs[i]), "one pass == one by one");
 	}
 out:
 	hist__free(&h);

@@ -13,12 +13,14 @@ WERROR ?= -Werror
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE -DTCPWT_VERSION=\"$(VERSION)\"
 INCLUDES := -I$(OUTPUT) -Ibpf -Isrc
-LIBS := -lbpf -lelf -lz -ljansson -lmnl -lmicrohttpd -lcap -lpthread
+LIBS := -lbpf -lelf -lz -lmnl -lmicrohttpd -lcap -lpthread
+# The unit tests parse our JSON back with a real parser.
+TEST_LIBS := $(LIBS) -ljansson
 BPF_CFLAGS := -g -O2 -Wall $(WERROR) -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf
 
 # Everything but main.c, so unit tests link the same objects.
-CORE_SRCS := cli hist table tracker snapshot agg owner sockdiag report export http privs
+CORE_SRCS := cli hist table tracker snapshot agg owner sockdiag jsonw report export http privs
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c)
 
@@ -65,7 +67,7 @@ $(OUTPUT)/tcpwl: tools/tcpwl.c | $(OUTPUT)
 
 $(OUTPUT)/unit-tests: $(TEST_SRCS) $(CORE_OBJS) $(wildcard tests/unit/*.h)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(TEST_SRCS) $(CORE_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Itests/unit $(TEST_SRCS) $(CORE_OBJS) $(TEST_LIBS) -o $@
 
 $(OUTPUT)/bench-report: tools/bench-report.c $(CORE_OBJS)
 	$(call msg,BINARY,$@)
@@ -83,7 +85,7 @@ SAN_FLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 $(OUTPUT)/unit-tests-san: $(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(wildcard src/*.h) $(wildcard tests/unit/*.h) | $(OUTPUT)
 	$(call msg,BINARY,$@)
 	$(Q)clang $(SAN_FLAGS) -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE $(INCLUDES) -Itests/unit \
-		$(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(LIBS) -o $@
+		$(TEST_SRCS) $(patsubst %,src/%.c,$(CORE_SRCS)) $(TEST_LIBS) -o $@
 
 # libFuzzer harnesses: make fuzz runs each for FUZZ_SECS on top of its corpus.
 FUZZ_SECS ?= 30

@@ -76,10 +76,7 @@ int export__write(const char *path, enum export_format f, const struct report *r
 		return err;
 	}
 	if (f == EXPORT_JSON) {
-		json_t *doc = report__json(r);
-
-		err = doc ? json_dumpf(doc, out, JSON_COMPACT) : -ENOMEM;
-		json_decref(doc);
+		err = report__json_write(out, r);
 		fputc('\n', out);
 	} else if (f == EXPORT_CSV) {
 		err = export__csv(out, r);

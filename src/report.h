@@ -3,7 +3,6 @@
 #define TCPWT_REPORT_H
 
 #include <stdio.h>
-#include <jansson.h>
 #include "agg.h"
 #include "cli.h"
 #include "tracker.h"
@@ -38,7 +37,7 @@ static inline uint64_t report__lost_events(const struct report *r)
 }
 
 void report__text(FILE *out, const struct report *r);
-json_t *report__json(const struct report *r);
+int report__json_write(FILE *out, const struct report *r);
 /* One JSON document on one line. */
 int report__json_line(FILE *out, const struct report *r);
 /* "1.50s", "250ms", "42us": short, for tables. */

@@ -77,9 +77,22 @@ struct {
 	__type(value, struct tcpwt_cpu_state);
 } cpu_state SEC(".maps");
 
-/* Per CPU and hook: is the main program running? Its backup checks. */
+/*
+ * Per CPU and hook: is the main program running? Its backup checks. For the
+ * state hook, a stack of the transitions its main program took (see
+ * set_state_other_btf).
+ */
+#define STATE_SEEN 16 /* a power of two */
+struct state_seen {
+	__u64 sk;
+	__u32 transition; /* oldstate << 8 | newstate; 0 when popped */
+	__u32 pad;
+};
+
 struct active_hooks {
 	__u32 on[TCPWT_HOOKS];
+	__u32 seen_top;
+	struct state_seen seen[STATE_SEEN];
 };
 
 struct {
@@ -357,26 +370,17 @@ static __always_inline int on_set_state(const struct sk_src *src, bool btf,
 	return 0;
 }
 
-/*
- * Twin programs per context. The kernel skips a program that fires while the
- * same program already runs on that CPU, and only counts it in
- * recursion_misses. Softirq often interrupts a task inside this tracepoint
- * (close() under the socket lock); with one program for sockets a task owns
- * and one for the others, which softirq alone changes, the nested call always
- * finds its program idle.
- */
 static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
-					    int newstate, bool owned)
+					    int newstate)
 {
 	struct tcp_sock *tp;
 	struct sk_src src;
 
-	if (!interesting(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP ||
-	    !sk->sk_lock.owned != !owned)
+	if (!interesting(oldstate, newstate) || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	src.sk = sk;
 	src.tp = NULL;
-	src.owned = owned;
+	src.owned = sk->sk_lock.owned;
 	src.family = sk->__sk_common.skc_family;
 	/* Not skc_num: turning into timewait clears it before the CLOSE. */
 	tp = bpf_skc_to_tcp_sock((void *)sk);
@@ -387,53 +391,90 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
 	return on_set_state(&src, true, oldstate, newstate);
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(set_state_owned_btf, const struct sock *sk, int oldstate, int newstate)
-{
-	return on_set_state_btf(sk, oldstate, newstate, true);
-}
-
 /*
- * The other twin runs for every transition, owned ones included (it returns
- * at once), so softirq can interrupt it too: it has a backup like the timer
- * programs.
+ * The kernel skips a program that fires while the same program already runs
+ * on that CPU, and only counts it in recursion_misses. Softirq often
+ * interrupts a task inside this tracepoint (close() under the socket lock),
+ * so the state program has a backup, run after it for every transition,
+ * which must do exactly the transitions the main program did not: the main
+ * program pushes each transition it takes on a per-CPU stack before anything
+ * else, the backup pops it. A transition the backup does not find was
+ * skipped, wherever the interruption came (a "running" flag raised in the
+ * body would miss the program's prologue and epilogue). Nesting is at most
+ * two deep (task, then softirq), and pushes and pops pair up except when the
+ * backup itself was skipped: those leave a stale entry, harmless, as the
+ * search looks at the whole ring and a transition of a socket does not recur.
  */
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(set_state_other_btf, const struct sock *sk, int oldstate, int newstate)
+static __always_inline __u32 transition(int oldstate, int newstate)
 {
-	__u32 *on = active_flag(TCPWT_HOOK_STATE);
+	/* Never 0: TCP states start at 1. */
+	return (__u32)(oldstate & 0xff) << 8 | (newstate & 0xff);
+}
 
-	if (!on)
-		return 0;
-	*on = 1;
-	on_set_state_btf(sk, oldstate, newstate, false);
-	*on = 0;
-	return 0;
+static __always_inline void state_push(const void *sk, __u32 tr)
+{
+	struct active_hooks *a;
+	struct state_seen *e;
+	__u32 zero = 0;
+
+	a = bpf_map_lookup_elem(&active, &zero);
+	if (!a)
+		return;
+	e = &a->seen[a->seen_top & (STATE_SEEN - 1)];
+	e->sk = (__u64)sk;
+	e->transition = tr;
+	a->seen_top++;
+}
+
+/* True when the main program took this transition (and forgets it). */
+static __always_inline bool state_pop(const void *sk, __u32 tr)
+{
+	struct active_hooks *a;
+	__u32 zero = 0;
+
+	a = bpf_map_lookup_elem(&active, &zero);
+	if (!a)
+		return true; /* cannot happen; never handle twice */
+#pragma unroll
+	for (int i = 1; i <= STATE_SEEN; i++) {
+		struct state_seen *e = &a->seen[(a->seen_top - i) & (STATE_SEEN - 1)];
+
+		if (e->transition != tr || e->sk != (__u64)sk)
+			continue;
+		e->transition = 0;
+		if (i == 1)
+			a->seen_top--;
+		return true;
+	}
+	return false;
 }
 
 SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(set_state_other_bak_btf, const struct sock *sk, int oldstate, int newstate)
+int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	__u32 *on = active_flag(TCPWT_HOOK_STATE);
+	state_push(sk, transition(oldstate, newstate));
+	return on_set_state_btf(sk, oldstate, newstate);
+}
 
-	if (!on || !*on)
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(set_state_bak_btf, const struct sock *sk, int oldstate, int newstate)
+{
+	if (state_pop(sk, transition(oldstate, newstate)))
 		return 0;
 	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
-	return on_set_state_btf(sk, oldstate, newstate, false);
+	return on_set_state_btf(sk, oldstate, newstate);
 }
 
-static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx,
-					   bool owned)
+static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	const struct sock *sk = ctx->skaddr;
 	struct sk_src src;
 
-	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP ||
-	    !BPF_CORE_READ(sk, sk_lock.owned) != !owned)
+	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP)
 		return 0;
 	src.sk = sk;
 	src.tp = ctx;
-	src.owned = owned;
+	src.owned = BPF_CORE_READ(sk, sk_lock.owned);
 	src.family = ctx->family;
 	src.lport = ctx->sport;
 	src.rport = ctx->dport;
@@ -441,33 +482,19 @@ static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
-int set_state_owned_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+int set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	return on_set_state_tp(ctx, true);
+	state_push(ctx->skaddr, transition(ctx->oldstate, ctx->newstate));
+	return on_set_state_tp(ctx);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
-int set_state_other_tp(struct trace_event_raw_inet_sock_set_state *ctx)
+int set_state_bak_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	__u32 *on = active_flag(TCPWT_HOOK_STATE);
-
-	if (!on)
-		return 0;
-	*on = 1;
-	on_set_state_tp(ctx, false);
-	*on = 0;
-	return 0;
-}
-
-SEC("tracepoint/sock/inet_sock_set_state")
-int set_state_other_bak_tp(struct trace_event_raw_inet_sock_set_state *ctx)
-{
-	__u32 *on = active_flag(TCPWT_HOOK_STATE);
-
-	if (!on || !*on)
+	if (state_pop(ctx->skaddr, transition(ctx->oldstate, ctx->newstate)))
 		return 0;
 	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
-	return on_set_state_tp(ctx, false);
+	return on_set_state_tp(ctx);
 }
 
 /* ---- timewait sockets, seen through their timer ---- */

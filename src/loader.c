@@ -32,18 +32,16 @@ static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args
 
 static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
 {
-	bpf_program__set_autoload(s->progs.set_state_owned_btf, !classic);
-	bpf_program__set_autoload(s->progs.set_state_other_btf, !classic);
-	bpf_program__set_autoload(s->progs.set_state_other_bak_btf, !classic);
+	bpf_program__set_autoload(s->progs.set_state_btf, !classic);
+	bpf_program__set_autoload(s->progs.set_state_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_start_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_expire_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_start_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_expire_bak_btf, !classic);
-	bpf_program__set_autoload(s->progs.set_state_owned_tp, classic);
-	bpf_program__set_autoload(s->progs.set_state_other_tp, classic);
-	bpf_program__set_autoload(s->progs.set_state_other_bak_tp, classic);
+	bpf_program__set_autoload(s->progs.set_state_tp, classic);
+	bpf_program__set_autoload(s->progs.set_state_bak_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_start_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_expire_tp, classic);
@@ -226,15 +224,13 @@ static uint64_t closers_evicted(struct loader *l)
 /*
  * Recursion misses: the kernel skipped a program that was already running on
  * that CPU. Which of them lost an event:
- * - the owned-socket state program: never; what interrupts it is softirq,
- *   whose transitions are the other twin's;
- * - a main program with a backup: those its backup did not handle;
+ * - a main program: those its backup did not handle;
  * - a backup: only when its main was skipped too, which the above counts.
  */
 static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 {
 	struct bpf_program *main_progs[TCPWT_HOOKS][2] = {
-		[TCPWT_HOOK_STATE] = { s->progs.set_state_other_btf, s->progs.set_state_other_tp },
+		[TCPWT_HOOK_STATE] = { s->progs.set_state_btf, s->progs.set_state_tp },
 		[TCPWT_HOOK_TIMER_START] = { s->progs.timer_start_btf, s->progs.timer_start_tp },
 		[TCPWT_HOOK_TIMER_CANCEL] = { s->progs.timer_cancel_btf, s->progs.timer_cancel_tp },
 		[TCPWT_HOOK_TIMER_EXPIRE] = { s->progs.timer_expire_btf, s->progs.timer_expire_tp },

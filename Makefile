@@ -42,6 +42,19 @@ $(OUTPUT):
 	$(call msg,MKDIR,$@)
 	$(Q)mkdir -p $@
 
+$(OUTPUT)/empty.bpf.o: bpf/empty.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+
+$(OUTPUT)/empty.skel.h: $(OUTPUT)/empty.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(OUTPUT)/bench-empty: tools/bench-empty.c $(OUTPUT)/empty.skel.h
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIBS) -o $@
+
 $(OUTPUT)/tcpwaittrace.bpf.o: bpf/tcpwaittrace.bpf.c bpf/tcpwaittrace.h $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
@@ -73,7 +86,7 @@ $(OUTPUT)/bench-report: tools/bench-report.c $(CORE_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ $(LIBS) -o $@
 
-bench: all $(OUTPUT)/bench-report
+bench: all $(OUTPUT)/bench-report $(OUTPUT)/bench-empty
 	$(Q)tools/bench.sh
 
 SOAK_SECS ?= 3600

@@ -5,8 +5,9 @@
 #   sudo tools/bench.sh --smoke    a few seconds, for the test suite
 #
 # Each round measures, in turn, churn untraced, with tcpwaittrace attached,
-# and with tcpwaittrace following one unrelated process (-p). Client and
-# server are separate processes in a private network namespace. Then it
+# with tcpwaittrace following one unrelated process (-p), and with empty BPF
+# programs on the same hooks (the floor: what any program costs here). Client
+# and server are separate processes in a private network namespace. Then it
 # parks many TIME_WAIT sockets at once to measure memory per tracked socket,
 # and times the rendering of a 10k-group report.
 #
@@ -32,12 +33,12 @@ cleanup() {
 	for p in "${bg[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	ip netns del "$ns" 2>/dev/null || true
 	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-	rm -rf "$work"
+	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-make -s -C "$top" tcpwaittrace .output/tcpwl .output/bench-report >&2
+make -s -C "$top" tcpwaittrace .output/tcpwl .output/bench-report .output/bench-empty >&2
 
 new_ns() {
 	ip netns del "$ns" 2>/dev/null || true
@@ -66,7 +67,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # prog_stats: "name run_cnt run_time_ns" for the tracer's programs.
 prog_stats() {
-	bpftool prog show -j | jq -r '.[] | select(.name | test("^(set_state|timer_)")) |
+	bpftool prog show -j | jq -r '.[] | select(.name | test("^(set_state|timer_|empty_)")) |
 		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'
 }
 
@@ -93,6 +94,22 @@ traced() {
 	echo "$r $(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }') $rss"
 }
 
+# empty: one churn measurement with the empty programs attached.
+empty() {
+	"$top/.output/bench-empty" >"$work/empty.out" 2>&1 &
+	local ep=$!
+	bg+=("$ep")
+	for _ in $(seq 100); do grep -q '^Attached' "$work/empty.out" && break; sleep 0.05; done
+	grep -q '^Attached' "$work/empty.out" || { cat "$work/empty.out" >&2; exit 1; }
+	local r
+	r=$(churn "$1")
+	prog_stats >"$work/progs"
+	kill -INT "$ep"
+	wait "$ep" || true
+	# Last: the caller reads this line, then the files.
+	echo "$r"
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
 
@@ -101,6 +118,7 @@ sleep 600 &
 unrelated=$!
 bg+=("$unrelated")
 : >"$work/untraced" >"$work/traced" >"$work/pid" >"$work/ratio" >"$work/ratio_pid"
+: >"$work/empty" >"$work/ratio_empty"
 : >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost"
 port=20000
 for round in $(seq "$ROUNDS"); do
@@ -112,6 +130,11 @@ for round in $(seq "$ROUNDS"); do
 	awk -v c="$tc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
 	new_ns
 	read -r p pe pc _ _ < <(traced $((port++)) -p "$unrelated")
+	new_ns
+	read -r z ze zc < <(empty $((port++)))
+	awk -v c="$zc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
+	echo "$z" >>"$work/empty"
+	awk -v a="$z" -v b="$u" 'BEGIN { printf "%.3f\n", a / b }' >>"$work/ratio_empty"
 	echo "$u" >>"$work/untraced"
 	echo "$t" >>"$work/traced"
 	echo "$p" >>"$work/pid"
@@ -121,7 +144,8 @@ for round in $(seq "$ROUNDS"); do
 	echo "$trss" >>"$work/rss"
 	echo "$lost" >>"$work/lost"
 	echo "round $round: untraced $u/s ($ue errors), traced $t/s, traced -p other $p/s;" \
-		"lost/recursion/untracked: $lost; tracer cpu ${tcpu}%, peak rss ${trss} kB" >&2
+		"empty programs $z/s; lost/recursion/untracked: $lost;" \
+		"tracer cpu ${tcpu}%, peak rss ${trss} kB" >&2
 done
 kill "$unrelated" 2>/dev/null || true
 
@@ -132,12 +156,40 @@ printf '%-28s %10s %s\n' "tcpwaittrace" "$(median <"$work/traced")" "$(spread <"
 printf '%-28s %10s %s\n' "tcpwaittrace -p (other pid)" "$(median <"$work/pid")" "$(spread <"$work/pid")"
 printf '%-28s %10s %s\n' "ratio traced/untraced" "$(median <"$work/ratio")" "$(spread <"$work/ratio")"
 printf '%-28s %10s %s\n' "ratio -p/untraced" "$(median <"$work/ratio_pid")" "$(spread <"$work/ratio_pid")"
+printf '%-28s %10s %s\n' "empty BPF programs" "$(median <"$work/empty")" "$(spread <"$work/empty")"
+printf '%-28s %10s %s\n' "ratio empty/untraced" "$(median <"$work/ratio_empty")" "$(spread <"$work/ratio_empty")"
 
-echo "== BPF programs (kernel.bpf_stats_enabled), all rounds"
-awk '{ cnt[$1] += $2; ns[$1] += $3; conns[$1] += $4; miss[$1] += $5 }
-	END { printf "%-20s %12s %10s %10s %10s\n", "program", "calls", "ns/call", "calls/conn", "rec.misses";
-	      for (p in cnt) printf "%-20s %12d %10.1f %10.2f %10d\n", p, cnt[p],
-		  cnt[p] ? ns[p] / cnt[p] : 0, conns[p] ? cnt[p] / conns[p] : 0, miss[p] }' "$work/progsum"
+echo "== BPF programs (kernel.bpf_stats_enabled), all rounds; floor = an empty program on the same hook"
+sort -k1,1 "$work/progsum" | awk '
+	!($1 in cnt) { names[++n] = $1 }
+	{ cnt[$1] += $2; ns[$1] += $3; conns[$1] += $4; miss[$1] += $5 }
+	function hook(p) {
+		if (p ~ /set_state/) return "empty_set_state"
+		if (p ~ /timer_start/) return "empty_timer_start"
+		if (p ~ /timer_cancel/) return "empty_timer_cancel"
+		return "empty_timer_expire"
+	}
+	function per(p) { return cnt[p] ? ns[p] / cnt[p] : 0 }
+	END {
+		printf "%-22s %12s %10s %10s %10s %10s\n", "program", "calls", "ns/call", "above floor",
+		       "calls/conn", "rec.misses"
+		for (i = 1; i <= n; i++) {
+			p = names[i]
+			if (p ~ /^empty_/)
+				continue
+			f = hook(p)
+			printf "%-22s %12d %10.1f %10.1f %10.2f %10d\n", p, cnt[p], per(p),
+			       per(p) - per(f), conns[p] ? cnt[p] / conns[p] : 0, miss[p]
+			total += conns[p] ? ns[p] / conns[p] : 0
+			floor += conns[p] ? per(f) * cnt[p] / conns[p] : 0
+		}
+		for (i = 1; i <= n; i++)
+			if (names[i] ~ /^empty_/)
+				printf "%-22s %12d %10.1f %10s %10.2f %10d\n", names[i], cnt[names[i]],
+				       per(names[i]), "(floor)", conns[names[i]] ? cnt[names[i]] / conns[names[i]] : 0,
+				       miss[names[i]]
+		printf "BPF ns per connection: %.0f, of which the floor of its program runs %.0f\n", total, floor
+	}'
 
 echo "== losses (must be 0 but the last): ringbuf_full recursion_misses untracked_sockets recursion_misses_benign, per round"
 cat "$work/lost"

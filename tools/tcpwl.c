@@ -56,6 +56,7 @@ struct opts {
 	long timeout;
 	long duration;
 	long workers;
+	long sources;
 	enum mode mode;
 	int threads;
 	int fork_child;
@@ -100,9 +101,11 @@ static const char usage_text[] =
 "                    [--timeout SECS]\n"
 "       tcpwl churn-server --port P [--addr A] [--duration SECS] [--ready FILE]\n"
 "       tcpwl churn-client --port P [--addr A] [--duration SECS] [--workers K]\n"
-"                    [--hold MS] [--mode close-first]\n"
+"                    [--hold MS] [--mode close-first] [--sources N]\n"
 "defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
-"          --linger 0, --timeout 30, --duration 10, --workers 1.\n"
+"          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
+"--sources N: churn from source addresses 127.0.1.1 .. 127.0.1.N (IPv4), each\n"
+"          with its own ephemeral ports (connect() takes half the range here).\n"
 "Only loopback addresses (127.0.0.0/8, ::1) are accepted.\n";
 
 static void quit(int code, const char *fmt, ...)
@@ -729,12 +732,26 @@ static void churn_worker(const struct opts *o, struct tally *t)
 	long long end = now_ms() + o->duration * 1000;
 	int fd;
 
+	unsigned long n = 0;
+
+	if (o->sources > 1 && ss.ss_family != AF_INET)
+		quit(2, "--sources needs an IPv4 --addr");
 	while (now_ms() < end) {
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 			die("setsockopt SO_SNDTIMEO");
+		if (o->sources > 1) {
+			struct sockaddr_in src = { .sin_family = AF_INET };
+			int one = 1;
+
+			/* 127.0.1.x; the port is picked at connect(), per 4-tuple. */
+			src.sin_addr.s_addr = htonl(0x7f000100 | (1 + n++ % o->sources));
+			if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
+			    bind(fd, (struct sockaddr *)&src, sizeof(src)))
+				die("bind source");
+		}
 		if (connect(fd, (struct sockaddr *)&ss, len)) {
 			close(fd);
 			t->errors++;
@@ -814,7 +831,7 @@ static const struct command commands[] = {
 	  MODE_CLOSE_FIRST, run_client },
 	{ "receiver", "uclrT", 0, MODE_NONE, run_receiver },
 	{ "churn-server", "padr", 0, MODE_NONE, run_churn_server },
-	{ "churn-client", "padwHm", BIT(MODE_CLOSE_FIRST), MODE_CLOSE_FIRST,
+	{ "churn-client", "padwHmS", BIT(MODE_CLOSE_FIRST), MODE_CLOSE_FIRST,
 	  run_churn_client },
 };
 
@@ -834,6 +851,7 @@ static const struct option longopts[] = {
 	{ "unix", required_argument, NULL, 'u' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "workers", required_argument, NULL, 'w' },
+	{ "sources", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -890,6 +908,7 @@ static void set_opt(struct opts *o, const struct command *cmd, int c,
 	case 'b': o->bind = arg; break;
 	case 'd': o->duration = parse_num(c, arg, 1, 86400); break;
 	case 'w': o->workers = parse_num(c, arg, 1, 1024); break;
+	case 'S': o->sources = parse_num(c, arg, 1, 254); break;
 	}
 }
 
@@ -958,7 +977,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = {
 		.addr = "127.0.0.1", .port = -1, .count = 1, .timeout = 30,
-		.duration = 10, .workers = 1,
+		.duration = 10, .workers = 1, .sources = 1,
 	};
 	size_t i;
 

@@ -86,7 +86,11 @@ $(OUTPUT)/bench-report: tools/bench-report.c $(CORE_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ $(LIBS) -o $@
 
-bench: all $(OUTPUT)/bench-report $(OUTPUT)/bench-empty
+$(OUTPUT)/bench-memory: tools/bench-memory.c $(CORE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ $(LIBS) -o $@
+
+bench: all $(OUTPUT)/bench-report $(OUTPUT)/bench-empty $(OUTPUT)/bench-memory
 	$(Q)tools/bench.sh
 
 SOAK_SECS ?= 3600

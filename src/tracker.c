@@ -103,13 +103,20 @@ static bool ephemeral(const struct tracker *t, uint16_t port)
 	return port >= t->eph_lo && port <= t->eph_hi;
 }
 
-/* A socket whose local port has a listener came from accept(). */
+/*
+ * A socket whose local port has a listener came from accept(); one whose
+ * remote port has a listener in its namespace (loopback, or a host calling
+ * out to the service it also runs) is a client of it. Port ranges, last:
+ * a namespace may have its own ephemeral range.
+ */
 static uint8_t classify(const struct tracker *t, const struct tuple *tp)
 {
 	bool eph_l, eph_r;
 
 	if (table__find(t->listeners, listener_key(tp->netns, tp->lport)))
 		return ROLE_SERVER;
+	if (table__find(t->listeners, listener_key(tp->netns, tp->rport)))
+		return ROLE_CLIENT;
 	eph_l = ephemeral(t, tp->lport);
 	eph_r = ephemeral(t, tp->rport);
 	if (eph_l != eph_r)

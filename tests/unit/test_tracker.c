@@ -113,6 +113,11 @@ TEST(tracker_role)
 		ASSERT_EQ(role, ROLE_SERVER, "no listener, ephemeral remote port: server");
 		ASSERT_EQ(port, 9090, "its own port");
 	}
+	/* A local port below the range (the namespace's own range), to a listener. */
+	if (cw_role(&f, 5, NETNS, 5000, 8080, &role, &port)) {
+		ASSERT_EQ(role, ROLE_CLIENT, "a listener on the remote port: client");
+		ASSERT_EQ(port, 8080, "client of the listener");
+	}
 	fx_teardown(&f);
 }
 

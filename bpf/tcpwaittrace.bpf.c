@@ -21,6 +21,7 @@
 #define IPPROTO_TCP 6
 #define PF_KTHREAD 0x00200000
 #define TW_LEN_SECS 60 /* TCP_TIMEWAIT_LEN, not tunable */
+#define BORN_STALE_NS 10000000ULL /* 10 ms */
 
 const volatile __u8 targ_family = 0;
 const volatile bool filter_ports = false;
@@ -288,35 +289,52 @@ static __always_inline struct tcpwt_cpu_state *this_cpu_state(void)
 	return bpf_map_lookup_elem(&cpu_state, &zero);
 }
 
+/* Does the timewait socket parked in slot s belong to this full socket? */
+static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct sk_src *src)
+{
+	struct inet_timewait_sock *tw = (void *)s->tw;
+	__u32 ports;
+
+	if (!tw)
+		return false;
+	/* skc_portpair: the remote port (network order), then the local one. */
+	ports = BPF_CORE_READ(tw, __tw_common.skc_portpair);
+	return ports == ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16);
+}
+
 /*
  * tcp_time_wait() arms the new timewait socket's timer, then closes the full
  * socket on the same CPU: join the two here to name the timewait's owner.
+ * Softirq can do the same for another socket in between (a task's close
+ * interrupted): the latest birth is in born_nested.
  */
 static __always_inline void on_closed_after_fin(const struct sk_src *src, bool btf)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 	__u64 key = (__u64)src->sk;
-	struct inet_timewait_sock *tw;
+	struct tcpwt_tw_slot *born;
 	struct tcpwt_owner *owner;
 	struct tcpwt_event *e;
-	__u32 tw_ports;
 
 	owner = bpf_map_lookup_elem(&closers, &key);
-	if (!cs || !cs->born.tw)
+	if (!cs)
 		goto out;
-	/* skc_portpair: the remote port (network order), then the local one. */
-	tw = (void *)cs->born.tw;
-	tw_ports = BPF_CORE_READ(tw, __tw_common.skc_portpair);
-	if (tw_ports != ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16))
+	if (born_of(&cs->born_nested, src))
+		born = &cs->born_nested;
+	else if (born_of(&cs->born, src))
+		born = &cs->born;
+	else
 		goto out;
+	if (targ_family && src->family != targ_family)
+		goto clear;
 	if (!owner && (filter_pids || !port_match(src->lport, src->rport)))
 		goto clear;
 	e = reserve(TCPWT_EV_TW_BORN);
 	if (!e)
 		goto clear;
-	e->id = cs->born.tw;
-	e->ts_ns = cs->born.ts_ns;
-	e->state = cs->born.substate;
+	e->id = born->tw;
+	e->ts_ns = born->ts_ns;
+	e->state = born->substate;
 	fill_addrs(e, src, btf);
 	if (owner) {
 		e->tgid = owner->tgid;
@@ -325,7 +343,7 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 	}
 	submit(e);
 clear:
-	cs->born.tw = 0;
+	born->tw = 0;
 out:
 	if (owner && !bpf_map_delete_elem(&closers, &key))
 		__sync_fetch_and_add(&closers_deleted, 1);
@@ -350,7 +368,12 @@ static __always_inline bool interesting(int oldstate, int newstate)
 static __always_inline int on_set_state(const struct sk_src *src, bool btf,
 					int oldstate, int newstate)
 {
-	if (targ_family && src->family != targ_family)
+	bool fin_closed = newstate == TCPWT_CLOSE &&
+			  (oldstate == TCPWT_FIN_WAIT1 || oldstate == TCPWT_FIN_WAIT2 ||
+			   oldstate == TCPWT_CLOSING);
+
+	/* A close after FIN frees its timewait's slot, whatever the family. */
+	if (targ_family && src->family != targ_family && !fin_closed)
 		return 0;
 	if (newstate == TCPWT_CLOSE_WAIT) {
 		if (port_match(src->lport, src->rport))
@@ -362,9 +385,7 @@ static __always_inline int on_set_state(const struct sk_src *src, bool btf,
 		emit_sock_event(src, btf, TCPWT_EV_LISTEN, newstate);
 	} else if (newstate == TCPWT_FIN_WAIT1) {
 		record_closer(src);
-	} else if (newstate == TCPWT_CLOSE &&
-		   (oldstate == TCPWT_FIN_WAIT1 || oldstate == TCPWT_FIN_WAIT2 ||
-		    oldstate == TCPWT_CLOSING)) {
+	} else if (fin_closed) {
 		on_closed_after_fin(src, btf);
 	}
 	return 0;
@@ -578,9 +599,21 @@ static __always_inline int on_tw_start(__u64 tw)
 		return 0;
 	}
 	flush_cancel(cs);
-	if (cs->born.tw)
+	/*
+	 * A birth waits microseconds for its close; one older than this was
+	 * never joined (its close was not seen) and frees the slot.
+	 */
+	if (cs->born.tw && s.ts_ns - cs->born.ts_ns > BORN_STALE_NS) {
 		__sync_fetch_and_add(&tw_unmatched, 1);
-	cs->born = s;
+		cs->born.tw = 0;
+	}
+	if (!cs->born.tw) {
+		cs->born = s;
+		return 0;
+	}
+	if (cs->born_nested.tw)
+		__sync_fetch_and_add(&tw_unmatched, 1);
+	cs->born_nested = s;
 	return 0;
 }
 

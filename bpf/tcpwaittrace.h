@@ -90,6 +90,8 @@ struct tcpwt_cpu_state {
 	struct tcpwt_tw_slot cancel;
 	/* Armed for the first time, waiting for its full socket's close. */
 	struct tcpwt_tw_slot born;
+	/* Another birth while born waits: softirq, nested in a task's. */
+	struct tcpwt_tw_slot born_nested;
 };
 
 /* Hooks with a main program and a backup twin (index of backups_handled). */

@@ -263,8 +263,8 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
-	c->untracked_sockets = closers_evicted(l);
 	c->tw_unmatched = __atomic_load_n(&s->bss->tw_unmatched, __ATOMIC_RELAXED);
+	c->untracked_sockets = closers_evicted(l) + c->tw_unmatched;
 	count_misses(s, c);
 }
 

@@ -16,12 +16,11 @@ typedef int (*loader_event_fn)(void *ctx, void *data, size_t len);
 struct loader_counters {
 	uint64_t ringbuf_full;
 	uint64_t recursion_misses; /* summed over the programs that can lose events */
-	/*
-	 * Misses of the owned-socket program: softirq interrupting it runs the
-	 * other twin, which handles every softirq transition; nothing is lost.
-	 */
+	/* Misses a twin made up for: nothing was lost. */
 	uint64_t recursion_misses_benign;
+	/* Closers evicted from the full map, plus tw_unmatched. */
 	uint64_t untracked_sockets;
+	/* Timewait births the kernel side could not join with their close. */
 	uint64_t tw_unmatched;
 };
 

@@ -34,13 +34,14 @@
 #define CHURN_BACKLOG		4096
 #define BIT(n)			(1u << (n))
 
-enum mode { MODE_NONE, MODE_HOLD, MODE_WAIT_CLOSE, MODE_LEAK, MODE_CLOSE_FIRST };
+enum mode { MODE_NONE, MODE_HOLD, MODE_WAIT_CLOSE, MODE_LEAK, MODE_CLOSE_FIRST, MODE_RESET };
 
 static const char *const mode_names[] = {
 	[MODE_HOLD] = "hold",
 	[MODE_WAIT_CLOSE] = "wait-close",
 	[MODE_LEAK] = "leak",
 	[MODE_CLOSE_FIRST] = "close-first",
+	[MODE_RESET] = "reset",
 };
 
 struct opts {
@@ -101,11 +102,13 @@ static const char usage_text[] =
 "                    [--timeout SECS]\n"
 "       tcpwl churn-server --port P [--addr A] [--duration SECS] [--ready FILE]\n"
 "       tcpwl churn-client --port P [--addr A] [--duration SECS] [--workers K]\n"
-"                    [--hold MS] [--mode close-first] [--sources N]\n"
+"                    [--hold MS] [--mode close-first|reset] [--sources N]\n"
 "defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
 "          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
 "--sources N: churn from source addresses 127.0.1.1 .. 127.0.1.N (IPv4), each\n"
 "          with its own ephemeral ports (connect() takes half the range here).\n"
+"churn-client --mode reset: close with SO_LINGER 0 (RST): no TIME_WAIT, no\n"
+"          CLOSE_WAIT, only the other transitions and TCP timers.\n"
 "Only loopback addresses (127.0.0.0/8, ::1) are accepted.\n";
 
 static void quit(int code, const char *fmt, ...)
@@ -760,6 +763,12 @@ static void churn_worker(const struct opts *o, struct tally *t)
 		}
 		if (o->hold)
 			sleep_ms(o->hold);
+		if (o->mode == MODE_RESET) {
+			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+			if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+				die("setsockopt SO_LINGER");
+		}
 		close(fd);
 		t->conns++;
 	}
@@ -831,7 +840,7 @@ static const struct command commands[] = {
 	  MODE_CLOSE_FIRST, run_client },
 	{ "receiver", "uclrT", 0, MODE_NONE, run_receiver },
 	{ "churn-server", "padr", 0, MODE_NONE, run_churn_server },
-	{ "churn-client", "padwHmS", BIT(MODE_CLOSE_FIRST), MODE_CLOSE_FIRST,
+	{ "churn-client", "padwHmS", BIT(MODE_CLOSE_FIRST) | BIT(MODE_RESET), MODE_CLOSE_FIRST,
 	  run_churn_client },
 };
 
@@ -883,7 +892,7 @@ static enum mode parse_mode(const struct command *cmd, const char *s)
 {
 	unsigned int m;
 
-	for (m = MODE_HOLD; m <= MODE_CLOSE_FIRST; m++)
+	for (m = MODE_HOLD; m <= MODE_RESET; m++)
 		if (!strcmp(s, mode_names[m]) && (cmd->modes & BIT(m)))
 			return m;
 	quit(2, "%s: invalid --mode '%s'", cmd->name, s);

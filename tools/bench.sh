@@ -192,6 +192,40 @@ sort -k1,1 "$work/progsum" | awk '
 		printf "BPF ns per connection: %.0f, of which the floor of its program runs %.0f\n", total, floor
 	}'
 
+# Timer hooks fire for every kernel timer, and nearly all are not timewait
+# timers: churn closed by RST parks nothing in TIME_WAIT but arms and
+# cancels TCP timers at full rate. The tracer's timer programs against
+# empty ones there.
+reset_churn_stats() {
+	ip netns exec "$ns" "$WL" churn-server --port 9100 --duration $((SECS + 2)) >/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$ns" "$WL" churn-client --port 9100 --duration "$SECS" --workers "$WORKERS" \
+		--mode reset >"$work/rst.out"
+	prog_stats | awk -v c="$(sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$work/rst.out")" '
+		$1 ~ /^(timer_[a-z_]+_btf|empty_timer_[a-z]+)$/ {
+			printf "%-22s %12d %10.1f %10.2f\n", $1, $2, $2 ? $3 / $2 : 0, c ? $2 / c : 0 }'
+	kill "$srv" 2>/dev/null || true
+	wait "$srv" 2>/dev/null || true
+}
+echo "== timer hooks without timewait timers (churn closed by RST, ${SECS} s): program, calls, ns/call, calls/conn"
+new_ns
+"$TRACER" -o json >"$work/rst.json" 2>"$work/rst.err" &
+tp=$!
+bg+=("$tp")
+for _ in $(seq 100); do grep -q '^Tracing' "$work/rst.err" && break; sleep 0.05; done
+reset_churn_stats
+kill -INT "$tp"
+wait "$tp" || true
+new_ns
+"$top/.output/bench-empty" >"$work/empty.out" 2>&1 &
+ep=$!
+bg+=("$ep")
+for _ in $(seq 100); do grep -q '^Attached' "$work/empty.out" && break; sleep 0.05; done
+reset_churn_stats
+kill -INT "$ep"
+wait "$ep" || true
+
 echo "== losses (must be 0 but the last): ringbuf_full recursion_misses untracked_sockets recursion_misses_benign, per round"
 cat "$work/lost"
 echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"

@@ -5,7 +5,7 @@
 "$TOP/tools/bench.sh" --smoke >"$WORK/bench.out" 2>"$WORK/bench.err"
 rc=$?
 check_eq "bench exit code" $rc 0
-for section in "== churn" "ratio traced/untraced" "ratio empty/untraced" "== BPF programs" \
+for section in "== churn" "ratio traced/untraced" "ratio empty/untraced" "== BPF programs" "without timewait timers" \
 	"set_state_btf" "timer_start_btf" "empty_set_state" "BPF ns per connection" "== losses" \
 	"== tracer userspace" "== memory per tracked" "report of 10000 groups"; do
 	if grep -q -- "$section" "$WORK/bench.out"; then say "ok: has '$section'"; else fail "no '$section'"; fi

@@ -14,6 +14,7 @@
 
 /* What the last parse wrote on stderr. */
 static char err_text[4096];
+static char out_text[16384];
 static int err_lines;
 
 /* Points one stdio stream (and its fd) at fd while argp writes to it. */
@@ -38,18 +39,21 @@ static void restore(FILE *f, int saved)
 static int parsev(struct config *cfg, int n, const char *const *args)
 {
 	char *argv[MAX_ARGS + 2] = { "tcpwaittrace" };
-	int err_fd, out_fd, null = open("/dev/null", O_WRONLY), ret;
-	FILE *err = tmpfile();
+	int err_fd, out_fd, ret;
+	FILE *err = tmpfile(), *out = tmpfile();
 	size_t len;
 
 	for (int i = 0; i < n && i < MAX_ARGS; i++)
 		argv[i + 1] = (char *)args[i];
 	err_fd = redirect(stderr, fileno(err));
-	out_fd = redirect(stdout, null);
+	out_fd = redirect(stdout, fileno(out));
 	ret = cli__parse(n + 1, argv, cfg);
 	restore(stdout, out_fd);
 	restore(stderr, err_fd);
-	close(null);
+	rewind(out);
+	len = fread(out_text, 1, sizeof(out_text) - 1, out);
+	out_text[len] = '\0';
+	fclose(out);
 	rewind(err);
 	len = fread(err_text, 1, sizeof(err_text) - 1, err);
 	err_text[len] = '\0';
@@ -277,6 +281,10 @@ TEST(cli_help_and_version)
 
 	ASSERT_EQ(PARSE(&c, "--help"), 0, "--help");
 	ASSERT_TRUE(c.exit_now, "--help exits");
+	ASSERT_TRUE(strstr(out_text, "Usage:") && strstr(out_text, "--max-closers") &&
+		    strstr(out_text, "--classic-tracepoints"), "--help prints the options");
+	ASSERT_EQ(PARSE(&c, "--version"), 0, "--version");
+	ASSERT_TRUE(strstr(out_text, "tcpwaittrace "), "--version prints the version");
 	ASSERT_EQ(PARSE(&c, "-h"), 0, "-h");
 	ASSERT_TRUE(c.exit_now, "-h exits");
 	ASSERT_EQ(PARSE(&c, "-V"), 0, "-V");

@@ -34,12 +34,8 @@ extern const void tw_timer_handler __ksym;
 
 /* Work the kernel side could not do; read and reported by userspace. */
 __u64 lost_events = 0; /* ring buffer full */
-/*
- * The closers map evicts its least recently used entry when full; userspace
- * counts evictions as inserted - deleted - still there.
- */
-__u64 closers_inserted = 0;
-__u64 closers_deleted = 0;
+/* Closers overwritten in a full set of the closers table: owners lost. */
+__u64 closers_evicted = 0;
 __u64 tw_unmatched = 0; /* timewait born without its full socket's close */
 /* Events a backup program handled because its main one was skipped, per hook. */
 __u64 backups_handled[TCPWT_HOOKS] = {};
@@ -63,12 +59,22 @@ struct {
 	__type(value, __u8);
 } pids SEC(".maps");
 
-/* struct sock * of a socket that closed first -> the task that closed it. */
+/*
+ * Sockets that closed first -> the task that closed it, until their close
+ * after FIN. A set-associative table in an array, claimed and released with
+ * compare-and-swap: no lock, no allocation (a hash map's bucket lock and
+ * free lists cost ~500 ns per operation here, three per connection). A
+ * socket hashes to a set of CLOSER_WAYS slots; when all are taken the first
+ * is overwritten and counted. The loader sizes it (a power of two).
+ */
+#define CLOSER_WAYS 4
+const volatile __u32 closers_mask = 65535;
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct tcpwt_owner);
+	__type(key, __u32);
+	__type(value, struct tcpwt_closer);
 } closers SEC(".maps");
 
 struct {
@@ -133,6 +139,7 @@ struct sk_src {
 	__u16 family;
 	__u16 lport;
 	__u16 rport;
+	__u32 addr_mix; /* a word of each address, xored: for hashing */
 };
 
 /*
@@ -264,11 +271,26 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 	submit(e);
 }
 
+static __always_inline __u32 closer_set(const struct sk_src *src)
+{
+	__u64 h = (__u64)((__u32)src->lport << 16 | src->rport) ^ src->addr_mix;
+
+	return (__u32)((h * 0x9E3779B97F4A7C15ULL) >> 32);
+}
+
+static __always_inline struct tcpwt_closer *closer_slot(__u32 set, __u32 way)
+{
+	__u32 idx = (set + way) & closers_mask;
+
+	return bpf_map_lookup_elem(&closers, &idx);
+}
+
 /* Remember who closed first: its timewait socket is born later, in softirq. */
 static __always_inline void record_closer(const struct sk_src *src)
 {
 	struct tcpwt_owner owner = {};
-	__u64 key = (__u64)src->sk;
+	__u32 set = closer_set(src);
+	struct tcpwt_closer *c;
 
 	if (!current_owner(src, &owner.tgid, owner.comm))
 		return;
@@ -276,10 +298,47 @@ static __always_inline void record_closer(const struct sk_src *src)
 		return;
 	if (!port_match(src->lport, src->rport))
 		return;
-	if (!bpf_map_update_elem(&closers, &key, &owner, BPF_NOEXIST))
-		__sync_fetch_and_add(&closers_inserted, 1);
-	else /* left by an earlier socket at this address whose close was missed */
-		bpf_map_update_elem(&closers, &key, &owner, BPF_EXIST);
+#pragma unroll
+	for (__u32 w = 0; w < CLOSER_WAYS; w++) {
+		c = closer_slot(set, w);
+		if (!c)
+			return;
+		/* Free, or left by an earlier socket at this address. */
+		if (c->sk == (__u64)src->sk ||
+		    __sync_val_compare_and_swap(&c->sk, 0, (__u64)src->sk) == 0)
+			goto fill;
+	}
+	c = closer_slot(set, 0);
+	if (!c)
+		return;
+	__sync_lock_test_and_set(&c->sk, (__u64)src->sk);
+	__sync_fetch_and_add(&closers_evicted, 1);
+fill:
+	/*
+	 * The slot is ours before its fields are written; the close that reads
+	 * them comes after this socket lock is released.
+	 */
+	c->owner = owner;
+}
+
+/* Takes the closer of this socket out of the table, if it is there. */
+static __always_inline bool take_closer(const struct sk_src *src, struct tcpwt_owner *out)
+{
+	__u32 set = closer_set(src);
+	struct tcpwt_closer *c;
+
+#pragma unroll
+	for (__u32 w = 0; w < CLOSER_WAYS; w++) {
+		c = closer_slot(set, w);
+		if (!c)
+			return false;
+		if (c->sk != (__u64)src->sk)
+			continue;
+		*out = c->owner;
+		/* Overwritten meanwhile by another socket's eviction: not ours. */
+		return __sync_val_compare_and_swap(&c->sk, (__u64)src->sk, 0) == (__u64)src->sk;
+	}
+	return false;
 }
 
 static __always_inline struct tcpwt_cpu_state *this_cpu_state(void)
@@ -311,23 +370,23 @@ static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct 
 static __always_inline void on_closed_after_fin(const struct sk_src *src, bool btf)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
-	__u64 key = (__u64)src->sk;
+	struct tcpwt_owner owner;
 	struct tcpwt_tw_slot *born;
-	struct tcpwt_owner *owner;
 	struct tcpwt_event *e;
+	bool known;
 
-	owner = bpf_map_lookup_elem(&closers, &key);
+	known = take_closer(src, &owner);
 	if (!cs)
-		goto out;
+		return;
 	if (born_of(&cs->born_nested, src))
 		born = &cs->born_nested;
 	else if (born_of(&cs->born, src))
 		born = &cs->born;
 	else
-		goto out;
+		return;
 	if (targ_family && src->family != targ_family)
 		goto clear;
-	if (!owner && (filter_pids || !port_match(src->lport, src->rport)))
+	if (!known && (filter_pids || !port_match(src->lport, src->rport)))
 		goto clear;
 	e = reserve(TCPWT_EV_TW_BORN);
 	if (!e)
@@ -336,17 +395,14 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 	e->ts_ns = born->ts_ns;
 	e->state = born->substate;
 	fill_addrs(e, src, btf);
-	if (owner) {
-		e->tgid = owner->tgid;
-		__builtin_memcpy(e->comm, owner->comm, sizeof(e->comm));
+	if (known) {
+		e->tgid = owner.tgid;
+		__builtin_memcpy(e->comm, owner.comm, sizeof(e->comm));
 		e->flags |= TCPWT_F_OWNER;
 	}
 	submit(e);
 clear:
 	born->tw = 0;
-out:
-	if (owner && !bpf_map_delete_elem(&closers, &key))
-		__sync_fetch_and_add(&closers_deleted, 1);
 }
 
 /* Cheap first test: the transitions the two states need, of all there are. */
@@ -409,6 +465,11 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
 		return 0;
 	src.lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	src.rport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (src.family == AF_INET)
+		src.addr_mix = sk->__sk_common.skc_daddr ^ sk->__sk_common.skc_rcv_saddr;
+	else
+		src.addr_mix = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32[3] ^
+			       sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32[3];
 	return on_set_state(&src, true, oldstate, newstate);
 }
 
@@ -490,6 +551,7 @@ static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_
 {
 	const struct sock *sk = ctx->skaddr;
 	struct sk_src src;
+	__u32 v4, v6;
 
 	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP)
 		return 0;
@@ -499,6 +561,13 @@ static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_
 	src.family = ctx->family;
 	src.lport = ctx->sport;
 	src.rport = ctx->dport;
+	/*
+	 * The record's addresses are byte arrays: the last four bytes of each.
+	 * Both loaded, then chosen: ctx loads need constant offsets.
+	 */
+	v4 = *(__u32 *)ctx->saddr ^ *(__u32 *)ctx->daddr;
+	v6 = *(__u32 *)&ctx->saddr_v6[12] ^ *(__u32 *)&ctx->daddr_v6[12];
+	src.addr_mix = src.family == AF_INET ? v4 : v6;
 	return on_set_state(&src, false, ctx->oldstate, ctx->newstate);
 }
 

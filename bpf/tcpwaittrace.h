@@ -109,4 +109,11 @@ struct tcpwt_owner {
 	char comm[TCPWT_COMM_LEN];
 };
 
+/* A slot of the closers table: 0 in sk when free. */
+struct tcpwt_closer {
+	__u64 sk;
+	struct tcpwt_owner owner;
+	__u32 pad;
+};
+
 #endif

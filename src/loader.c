@@ -16,7 +16,6 @@ struct loader {
 	struct tcpwaittrace_bpf *skel;
 	struct ring_buffer *rb;
 	bool classic;
-	uint64_t evicted;
 };
 
 static bool verbose;
@@ -90,6 +89,7 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
 	struct tcpwaittrace_bpf *s;
+	uint32_t closers;
 	int err;
 
 	*stage = "open BPF object";
@@ -105,7 +105,12 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
 	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
 	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);
-	bpf_map__set_max_entries(s->maps.closers, cfg->closers_max);
+	/* A power of two, so that a set index is a mask away. */
+	closers = 1;
+	while (closers < cfg->closers_max)
+		closers <<= 1;
+	bpf_map__set_max_entries(s->maps.closers, closers);
+	s->rodata->closers_mask = closers - 1;
 	*stage = "load BPF programs";
 	err = tcpwaittrace_bpf__load(s);
 	if (err)
@@ -200,28 +205,6 @@ static uint64_t prog_misses(struct bpf_program *p)
 }
 
 /*
- * Sockets whose closer the LRU map forgot to make room: inserted - deleted -
- * still there. Read while events flow, it can lag; it never goes back.
- */
-static uint64_t closers_evicted(struct loader *l)
-{
-	struct tcpwaittrace_bpf *s = l->skel;
-	uint64_t ins, del, live = 0, key, next, *prev = NULL;
-	int fd = bpf_map__fd(s->maps.closers);
-
-	del = __atomic_load_n(&s->bss->closers_deleted, __ATOMIC_RELAXED);
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		live++;
-		key = next;
-		prev = &key;
-	}
-	ins = __atomic_load_n(&s->bss->closers_inserted, __ATOMIC_RELAXED);
-	if (ins > del + live && ins - del - live > l->evicted)
-		l->evicted = ins - del - live;
-	return l->evicted;
-}
-
-/*
  * Recursion misses: the kernel skipped a program that was already running on
  * that CPU. Which of them lost an event:
  * - a main program: those its backup did not handle;
@@ -264,7 +247,8 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
 	c->tw_unmatched = __atomic_load_n(&s->bss->tw_unmatched, __ATOMIC_RELAXED);
-	c->untracked_sockets = closers_evicted(l) + c->tw_unmatched;
+	c->untracked_sockets = __atomic_load_n(&s->bss->closers_evicted, __ATOMIC_RELAXED) +
+			       c->tw_unmatched;
 	count_misses(s, c);
 }
 

@@ -66,10 +66,10 @@ churn() {
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# prog_stats: "name run_cnt run_time_ns" for the tracer's programs.
+# prog_stats: "name run_cnt run_time_ns recursion_misses" of our programs.
 prog_stats() {
 	bpftool prog show -j | jq -r '.[] | select(.name | test("^(set_state|timer_|empty_)")) |
-		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0)"'
+		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0) \(.recursion_misses // 0)"'
 }
 
 # traced ARGS...: one churn measurement with the tracer attached.

@@ -42,27 +42,20 @@ $(OUTPUT):
 	$(call msg,MKDIR,$@)
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/empty.bpf.o: bpf/empty.bpf.c $(VMLINUX) | $(OUTPUT)
+# BPF objects and their skeletons: the tracer's, and the benchmark's empty
+# calibration programs.
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/tcpwaittrace.h $(VMLINUX) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
 	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
 
-$(OUTPUT)/empty.skel.h: $(OUTPUT)/empty.bpf.o | $(OUTPUT)
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
 $(OUTPUT)/bench-empty: tools/bench-empty.c $(OUTPUT)/empty.skel.h
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIBS) -o $@
-
-$(OUTPUT)/tcpwaittrace.bpf.o: bpf/tcpwaittrace.bpf.c bpf/tcpwaittrace.h $(VMLINUX) | $(OUTPUT)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.o=.tmp.o)
-	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
-
-$(OUTPUT)/tcpwaittrace.skel.h: $(OUTPUT)/tcpwaittrace.bpf.o | $(OUTPUT)
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name tcpwaittrace_bpf > $@
 
 # Only the loader includes the skeleton.
 $(OUTPUT)/loader.o: src/loader.c $(OUTPUT)/tcpwaittrace.skel.h

@@ -72,12 +72,36 @@ prog_stats() {
 		"\(.name) \(.run_cnt // 0) \(.run_time_ns // 0) \(.recursion_misses // 0)"'
 }
 
+# wait_ready FILE PATTERN: until PATTERN shows in FILE; exits if it never does.
+wait_ready() {
+	for _ in $(seq 100); do grep -q "$2" "$1" && return 0; sleep 0.05; done
+	cat "$1" >&2
+	exit 1
+}
+
+# start_tracer NAME ARGS...: the tracer in the background, its JSON report in
+# $work/NAME.json; returns once it traces, its pid in tp.
+start_tracer() {
+	local name=$1
+	shift
+	"$TRACER" -o json "$@" >"$work/$name.json" 2>"$work/$name.err" &
+	tp=$!
+	bg+=("$tp")
+	wait_ready "$work/$name.err" '^Tracing'
+}
+
+# start_empty: the empty programs attached, their loader's pid in ep.
+start_empty() {
+	"$top/.output/bench-empty" >"$work/empty.out" 2>&1 &
+	ep=$!
+	bg+=("$ep")
+	wait_ready "$work/empty.out" '^Attached'
+}
+
 # traced ARGS...: one churn measurement with the tracer attached.
 traced() {
-	"$TRACER" -o json "$@" >"$work/tracer.json" 2>"$work/tracer.err" &
-	local tp=$!
-	bg+=("$tp")
-	for _ in $(seq 100); do grep -q '^Tracing' "$work/tracer.err" && break; sleep 0.05; done
+	local tp
+	start_tracer tracer "$@"
 	local t0 c0 r
 	t0=$(date +%s%N)
 	c0=$(cpu_ticks "$tp")
@@ -97,12 +121,8 @@ traced() {
 
 # empty: one churn measurement with the empty programs attached.
 empty() {
-	"$top/.output/bench-empty" >"$work/empty.out" 2>&1 &
-	local ep=$!
-	bg+=("$ep")
-	for _ in $(seq 100); do grep -q '^Attached' "$work/empty.out" && break; sleep 0.05; done
-	grep -q '^Attached' "$work/empty.out" || { cat "$work/empty.out" >&2; exit 1; }
-	local r
+	local ep r
+	start_empty
 	r=$(churn "$1")
 	prog_stats >"$work/progs"
 	kill -INT "$ep"
@@ -210,18 +230,12 @@ reset_churn_stats() {
 }
 echo "== timer hooks without timewait timers (churn closed by RST, ${SECS} s): program, calls, ns/call, calls/conn"
 new_ns
-"$TRACER" -o json >"$work/rst.json" 2>"$work/rst.err" &
-tp=$!
-bg+=("$tp")
-for _ in $(seq 100); do grep -q '^Tracing' "$work/rst.err" && break; sleep 0.05; done
+start_tracer rst
 reset_churn_stats
 kill -INT "$tp"
 wait "$tp" || true
 new_ns
-"$top/.output/bench-empty" >"$work/empty.out" 2>&1 &
-ep=$!
-bg+=("$ep")
-for _ in $(seq 100); do grep -q '^Attached' "$work/empty.out" && break; sleep 0.05; done
+start_empty
 reset_churn_stats
 kill -INT "$ep"
 wait "$ep" || true
@@ -246,10 +260,7 @@ for n in $TW_COUNTS; do
 	# each source address has its own ephemeral ports, of which connect()
 	# gets about 32k here; one source per 16k keeps the port search fast.
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
-	"$TRACER" -o json --top 0 >"$work/tw.json" 2>"$work/tw.err" &
-	tp=$!
-	bg+=("$tp")
-	for _ in $(seq 100); do grep -q '^Tracing' "$work/tw.err" && break; sleep 0.05; done
+	start_tracer tw --top 0
 	rss0=$(rss_nobpf "$tp")
 	ip netns exec "$ns" "$WL" churn-server --port 9000 --duration 64 >/dev/null 2>&1 &
 	srv=$!

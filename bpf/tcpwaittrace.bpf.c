@@ -93,7 +93,7 @@ struct {
 struct state_seen {
 	__u64 sk;
 	__u32 transition; /* oldstate << 8 | newstate; 0 when popped */
-	__u32 pad;
+	__u32 ports; /* skc_portpair */
 };
 
 struct active_hooks {
@@ -482,10 +482,15 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
  * program pushes each transition it takes on a per-CPU stack before anything
  * else, the backup pops it. A transition the backup does not find was
  * skipped, wherever the interruption came (a "running" flag raised in the
- * body would miss the program's prologue and epilogue). Nesting is at most
- * two deep (task, then softirq), and pushes and pops pair up except when the
- * backup itself was skipped: those leave a stale entry, harmless, as the
- * search looks at the whole ring and a transition of a socket does not recur.
+ * body would miss the program's prologue and epilogue).
+ *
+ * Pushes and pops pair up except when a backup was itself skipped (it came
+ * while the backup ran): its entry is stale. A stale entry must never be
+ * taken for a later transition, or that one is lost. So an entry is the
+ * socket's address, the transition and the socket's ports (the allocator
+ * hands a freed socket's address to the next one at once, often for the same
+ * transition, but with other ports), and a pop drops every entry above the
+ * one it takes: those came after it and are done, their backups skipped.
  */
 static __always_inline __u32 transition(int oldstate, int newstate)
 {
@@ -493,7 +498,7 @@ static __always_inline __u32 transition(int oldstate, int newstate)
 	return (__u32)(oldstate & 0xff) << 8 | (newstate & 0xff);
 }
 
-static __always_inline void state_push(const void *sk, __u32 tr)
+static __always_inline void state_push(const void *sk, __u32 tr, __u32 ports)
 {
 	struct active_hooks *a;
 	struct state_seen *e;
@@ -505,43 +510,50 @@ static __always_inline void state_push(const void *sk, __u32 tr)
 	e = &a->seen[a->seen_top & (STATE_SEEN - 1)];
 	e->sk = (__u64)sk;
 	e->transition = tr;
+	e->ports = ports;
 	a->seen_top++;
 }
 
 /* True when the main program took this transition (and forgets it). */
-static __always_inline bool state_pop(const void *sk, __u32 tr)
+static __always_inline bool state_pop(const void *sk, __u32 tr, __u32 ports)
 {
 	struct active_hooks *a;
-	__u32 zero = 0;
+	__u32 zero = 0, top, found;
 
 	a = bpf_map_lookup_elem(&active, &zero);
 	if (!a)
 		return true; /* cannot happen; never handle twice */
+	top = a->seen_top;
+	found = 0;
 #pragma unroll
 	for (int i = 1; i <= STATE_SEEN; i++) {
-		struct state_seen *e = &a->seen[(a->seen_top - i) & (STATE_SEEN - 1)];
+		struct state_seen *e = &a->seen[(top - i) & (STATE_SEEN - 1)];
 
-		if (e->transition != tr || e->sk != (__u64)sk)
-			continue;
-		e->transition = 0;
-		if (i == 1)
-			a->seen_top--;
-		return true;
+		if (e->transition == tr && e->sk == (__u64)sk && e->ports == ports) {
+			found = i;
+			break;
+		}
 	}
-	return false;
+	if (!found)
+		return false;
+	for (__u32 j = 1; j <= found && j <= STATE_SEEN; j++)
+		a->seen[(top - j) & (STATE_SEEN - 1)].transition = 0;
+	/* Absolute: a preempting task may have pushed meanwhile. */
+	a->seen_top = top - found;
+	return true;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	state_push(sk, transition(oldstate, newstate));
+	state_push(sk, transition(oldstate, newstate), sk->__sk_common.skc_portpair);
 	return on_set_state_btf(sk, oldstate, newstate);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_bak_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	if (state_pop(sk, transition(oldstate, newstate)))
+	if (state_pop(sk, transition(oldstate, newstate), sk->__sk_common.skc_portpair))
 		return 0;
 	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
 	return on_set_state_btf(sk, oldstate, newstate);
@@ -571,17 +583,22 @@ static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_
 	return on_set_state(&src, false, ctx->oldstate, ctx->newstate);
 }
 
+static __always_inline __u32 tp_ports(const struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return (__u32)ctx->sport << 16 | ctx->dport;
+}
+
 SEC("tracepoint/sock/inet_sock_set_state")
 int set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	state_push(ctx->skaddr, transition(ctx->oldstate, ctx->newstate));
+	state_push(ctx->skaddr, transition(ctx->oldstate, ctx->newstate), tp_ports(ctx));
 	return on_set_state_tp(ctx);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int set_state_bak_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	if (state_pop(ctx->skaddr, transition(ctx->oldstate, ctx->newstate)))
+	if (state_pop(ctx->skaddr, transition(ctx->oldstate, ctx->newstate), tp_ports(ctx)))
 		return 0;
 	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
 	return on_set_state_tp(ctx);

@@ -55,13 +55,13 @@ done
 wait "$tracer" || true
 
 echo "== soak: ${secs} s of churn, a report every ${interval} s ($(cat "$work/churn"))"
-echo "report  tracked  reconciled  lost  open_cw  rss_kB"
+echo "report  tracked  reconciled  lost  rec_miss  untracked  open_cw  rss_kB"
 n=0
 while read -r line; do
 	n=$((n + 1))
 	rss=$(sed -n "${n}p" "$work/rss")
 	jq -r --arg rss "${rss:-?}" --argjson p $port '[input_line_number, .tracked_sockets, .reconciled_sockets, .lost_events,
-		([.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) | .open] | add // 0), $rss] | @tsv' <<<"$line"
+		.recursion_misses, .untracked_sockets, ([.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) | .open] | add // 0), $rss] | @tsv' <<<"$line"
 done <"$work/reports" | awk '{ $1 = NR; print }' OFS='\t' | tee "$work/table"
 half=$(($(wc -l <"$work/rss") / 2))
 verdict=ok
@@ -75,7 +75,7 @@ if [ -s "$work/occupancy" ]; then
 	echo "closers table slots in use per sample: $(tr '\n' ' ' <"$work/occupancy")"
 	[ "$(sort -n "$work/occupancy" | tail -1)" -le 4096 ] || { echo "closers map kept growing"; verdict=fail; }
 fi
-open_end=$(tail -n 1 "$work/table" | cut -f5)
+open_end=$(tail -n 1 "$work/table" | cut -f7)
 tracked_end=$(tail -n 1 "$work/table" | cut -f2)
 echo "after the churn: ${open_end} CLOSE_WAIT open, ${tracked_end} sockets tracked (TIME_WAIT still counting down)"
 [ "$open_end" = 0 ] || { echo "sockets left open"; verdict=fail; }

@@ -177,13 +177,29 @@ static __always_inline struct tcpwt_event *reserve(__u8 type)
 	return e;
 }
 
+/* What a record takes in the ring: an 8-byte header, the event, 8-aligned. */
+#define RECORD_BYTES ((sizeof(struct tcpwt_event) + 8 + 7) / 8 * 8)
+
+/*
+ * Wakes the reader each time the queued data crosses a multiple of
+ * wakeup_bytes, not for every event past it: a wakeup is an interrupt, and
+ * until the reader runs every event would send another one. A crossing
+ * missed by racing producers is made up at the next multiple or by the
+ * reader's poll timeout.
+ */
 static __always_inline void submit(struct tcpwt_event *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 flags = BPF_RB_NO_WAKEUP, avail;
 
-	if (!wakeup_bytes ||
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	if (!wakeup_bytes) {
 		flags = BPF_RB_FORCE_WAKEUP;
+	} else {
+		/* Our own record is counted: it was reserved. */
+		avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+		if (avail >= RECORD_BYTES &&
+		    avail / wakeup_bytes != (avail - RECORD_BYTES) / wakeup_bytes)
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
 	bpf_ringbuf_submit(e, flags);
 }
 

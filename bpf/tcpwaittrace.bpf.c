@@ -162,7 +162,8 @@ static __always_inline bool current_owner(const struct sk_src *src, __u32 *tgid,
 	return true;
 }
 
-static __always_inline struct tcpwt_event *reserve(__u8 type)
+/* A zeroed event of this type, stamped ts_ns (a clock read costs ~45 ns here). */
+static __always_inline struct tcpwt_event *reserve(__u8 type, __u64 ts_ns)
 {
 	struct tcpwt_event *e;
 
@@ -173,7 +174,7 @@ static __always_inline struct tcpwt_event *reserve(__u8 type)
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = ts_ns;
 	return e;
 }
 
@@ -273,7 +274,7 @@ static __always_inline void fill_addrs(struct tcpwt_event *e,
 static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 					    __u8 type, int newstate)
 {
-	struct tcpwt_event *e = reserve(type);
+	struct tcpwt_event *e = reserve(type, bpf_ktime_get_ns());
 
 	if (!e)
 		return;
@@ -404,11 +405,10 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 		goto clear;
 	if (!known && (filter_pids || !port_match(src->lport, src->rport)))
 		goto clear;
-	e = reserve(TCPWT_EV_TW_BORN);
+	e = reserve(TCPWT_EV_TW_BORN, born->ts_ns);
 	if (!e)
 		goto clear;
 	e->id = born->tw;
-	e->ts_ns = born->ts_ns;
 	e->state = born->substate;
 	fill_addrs(e, src, btf);
 	if (known) {
@@ -656,12 +656,11 @@ static __always_inline __u8 tw_substate(__u64 tw)
 
 static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s)
 {
-	struct tcpwt_event *e = reserve(type);
+	struct tcpwt_event *e = reserve(type, s->ts_ns);
 
 	if (!e)
 		return;
 	e->id = s->tw;
-	e->ts_ns = s->ts_ns;
 	e->state = s->substate;
 	e->entry_ns = s->entry_ns;
 	e->cookie = s->cookie;

@@ -6,7 +6,9 @@
 INTERVAL=3 TRACER_ARGS="--ringbuf-size 16384" "$TOP/tools/soak.sh" 12 >"$WORK/soak.out" 2>&1
 rc=$?
 check_eq "soak verdict" "$rc:$(tail -n 1 "$WORK/soak.out")" "0:soak: ok"
-reconciled=$(awk -F'\t' 'NF == 6 && $1 ~ /^[0-9]+$/ { r = $3 } END { print r + 0 }' "$WORK/soak.out")
+# The column is found by its name in the table's header, not by position.
+reconciled=$(awk -F'\t' '/^report / { n = split($0, h, / +/); for (i = 1; i <= n; i++) if (h[i] == "reconciled") c = i }
+	c && $1 ~ /^[0-9]+$/ { r = $c } END { print r + 0 }' "$WORK/soak.out")
 check_ge "lost ends reconciled" "$reconciled" 1
 [ "$FAILED" -eq 0 ] || say "$(cat "$WORK/soak.out")"
 finish

@@ -31,6 +31,8 @@ const volatile __u64 wakeup_bytes = 0;
 
 extern int CONFIG_HZ __kconfig __weak;
 extern const void tw_timer_handler __ksym;
+/* A typed view of an address, for plain (fault-safe) loads; 6.2+. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 
 /* Work the kernel side could not do; read and reported by userspace. */
 __u64 lost_events = 0; /* ring buffer full */
@@ -365,16 +367,34 @@ static __always_inline struct tcpwt_cpu_state *this_cpu_state(void)
 	return bpf_map_lookup_elem(&cpu_state, &zero);
 }
 
+/*
+ * A timewait socket's address as a typed pointer for plain loads (tp_btf
+ * programs: a load is several times cheaper than bpf_probe_read_kernel()),
+ * or NULL: read it.
+ */
+static __always_inline const struct inet_timewait_sock *tw_view(__u64 tw, bool btf)
+{
+	if (!btf || !bpf_rdonly_cast)
+		return NULL;
+	return bpf_rdonly_cast((void *)tw, bpf_core_type_id_kernel(struct inet_timewait_sock));
+}
+
 /* Does the timewait socket parked in slot s belong to this full socket? */
-static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct sk_src *src)
+static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct sk_src *src,
+				    bool btf)
 {
 	struct inet_timewait_sock *tw = (void *)s->tw;
+	const struct inet_timewait_sock *t;
 	__u32 ports;
 
 	if (!tw)
 		return false;
 	/* skc_portpair: the remote port (network order), then the local one. */
-	ports = BPF_CORE_READ(tw, __tw_common.skc_portpair);
+	t = tw_view((__u64)tw, btf);
+	if (t)
+		ports = t->__tw_common.skc_portpair;
+	else
+		ports = BPF_CORE_READ(tw, __tw_common.skc_portpair);
 	return ports == ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16);
 }
 
@@ -395,9 +415,9 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 	known = take_closer(src, &owner);
 	if (!cs)
 		return;
-	if (born_of(&cs->born_nested, src))
+	if (born_of(&cs->born_nested, src, btf))
 		born = &cs->born_nested;
-	else if (born_of(&cs->born, src))
+	else if (born_of(&cs->born, src, btf))
 		born = &cs->born;
 	else
 		return;
@@ -633,15 +653,18 @@ static __always_inline __u64 tw_of(const struct timer_list *timer)
  * TIME_WAIT (re)arms it to TCP_TIMEWAIT_LEN, even a re-arm so small that the
  * timer wheel keeps it in the same bucket and no tracepoint fires.
  */
-static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns)
+static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns, bool btf)
 {
-	struct inet_timewait_sock *t = (void *)tw;
+	const struct inet_timewait_sock *t = tw_view(tw, btf);
 	__u64 expires, now_j;
 	__s64 since;
 
 	if (CONFIG_HZ <= 0)
 		return 0;
-	expires = BPF_CORE_READ(t, tw_timer.expires);
+	if (t)
+		expires = t->tw_timer.expires;
+	else
+		expires = BPF_CORE_READ((struct inet_timewait_sock *)tw, tw_timer.expires);
 	now_j = bpf_jiffies64();
 	since = (__s64)(now_j - expires) + (__s64)TW_LEN_SECS * CONFIG_HZ;
 	if (since < 0)
@@ -649,10 +672,6 @@ static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns)
 	return now_ns - since * (1000000000ULL / CONFIG_HZ);
 }
 
-static __always_inline __u8 tw_substate(__u64 tw)
-{
-	return BPF_CORE_READ((struct inet_timewait_sock *)tw, tw_substate);
-}
 
 static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s)
 {
@@ -676,23 +695,31 @@ static __always_inline void flush_cancel(struct tcpwt_cpu_state *cs)
 	cs->cancel.tw = 0;
 }
 
-static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw)
+static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool btf)
 {
+	const struct inet_timewait_sock *t = tw_view(tw, btf);
+
 	s->tw = tw;
 	s->ts_ns = bpf_ktime_get_ns();
-	s->substate = tw_substate(tw);
-	s->entry_ns = tw_entry_ns(tw, s->ts_ns);
-	s->cookie = BPF_CORE_READ((struct inet_timewait_sock *)tw, __tw_common.skc_cookie.counter);
+	s->entry_ns = tw_entry_ns(tw, s->ts_ns, btf);
+	if (t) {
+		s->substate = t->tw_substate;
+		s->cookie = t->__tw_common.skc_cookie.counter;
+	} else {
+		s->substate = BPF_CORE_READ((struct inet_timewait_sock *)tw, tw_substate);
+		s->cookie = BPF_CORE_READ((struct inet_timewait_sock *)tw,
+					  __tw_common.skc_cookie.counter);
+	}
 }
 
-static __always_inline int on_tw_start(__u64 tw)
+static __always_inline int on_tw_start(__u64 tw, bool btf)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 	struct tcpwt_tw_slot s;
 
 	if (!cs)
 		return 0;
-	fill_slot(&s, tw);
+	fill_slot(&s, tw, btf);
 	if (cs->cancel.tw == tw) {
 		/* mod_timer(): cancel then start, on this CPU. */
 		cs->cancel.tw = 0;
@@ -718,7 +745,7 @@ static __always_inline int on_tw_start(__u64 tw)
 	return 0;
 }
 
-static __always_inline int on_tw_cancel(__u64 tw)
+static __always_inline int on_tw_cancel(__u64 tw, bool btf)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 
@@ -727,11 +754,11 @@ static __always_inline int on_tw_cancel(__u64 tw)
 	if (cs->cancel.tw != tw)
 		flush_cancel(cs);
 	/* Read now: after a kill the timewait socket is freed. */
-	fill_slot(&cs->cancel, tw);
+	fill_slot(&cs->cancel, tw, btf);
 	return 0;
 }
 
-static __always_inline int on_tw_expire(__u64 tw)
+static __always_inline int on_tw_expire(__u64 tw, bool btf)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 	struct tcpwt_tw_slot s;
@@ -742,7 +769,7 @@ static __always_inline int on_tw_expire(__u64 tw)
 		cs->cancel.tw = 0;
 	else
 		flush_cancel(cs);
-	fill_slot(&s, tw);
+	fill_slot(&s, tw, btf);
 	emit_tw_end(TCPWT_EV_TW_EXPIRE, &s);
 	return 0;
 }
@@ -762,19 +789,20 @@ static __always_inline bool is_tw_timer(const void *function)
 enum tw_hook { TW_START = TCPWT_HOOK_TIMER_START, TW_CANCEL = TCPWT_HOOK_TIMER_CANCEL,
 	       TW_EXPIRE = TCPWT_HOOK_TIMER_EXPIRE };
 
-static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_list *timer)
+static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_list *timer,
+				       bool btf)
 {
 	__u64 tw = tw_of(timer);
 
 	if (hook == TW_START)
-		return on_tw_start(tw);
+		return on_tw_start(tw, btf);
 	if (hook == TW_CANCEL)
-		return on_tw_cancel(tw);
-	return on_tw_expire(tw);
+		return on_tw_cancel(tw, btf);
+	return on_tw_expire(tw, btf);
 }
 
 static __always_inline int main_timer(enum tw_hook hook, const struct timer_list *timer,
-				      const void *function)
+				      const void *function, bool btf)
 {
 	__u32 *on = active_flag(hook);
 
@@ -783,13 +811,13 @@ static __always_inline int main_timer(enum tw_hook hook, const struct timer_list
 		return 0;
 	*on = 1;
 	if (is_tw_timer(function))
-		on_tw_timer(hook, timer);
+		on_tw_timer(hook, timer, btf);
 	*on = 0;
 	return 0;
 }
 
 static __always_inline int backup_timer(enum tw_hook hook, const struct timer_list *timer,
-					const void *function)
+					const void *function, bool btf)
 {
 	__u32 *on = active_flag(hook);
 
@@ -799,55 +827,55 @@ static __always_inline int backup_timer(enum tw_hook hook, const struct timer_li
 	__sync_fetch_and_add(&backups_handled[hook], 1);
 	if (!is_tw_timer(function))
 		return 0;
-	return on_tw_timer(hook, timer);
+	return on_tw_timer(hook, timer, btf);
 }
 
 SEC("tp_btf/timer_start")
 int BPF_PROG(timer_start_btf, struct timer_list *timer)
 {
-	return main_timer(TW_START, timer, timer->function);
+	return main_timer(TW_START, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_start")
 int BPF_PROG(timer_start_bak_btf, struct timer_list *timer)
 {
-	return backup_timer(TW_START, timer, timer->function);
+	return backup_timer(TW_START, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(timer_cancel_btf, struct timer_list *timer)
 {
-	return main_timer(TW_CANCEL, timer, timer->function);
+	return main_timer(TW_CANCEL, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(timer_cancel_bak_btf, struct timer_list *timer)
 {
-	return backup_timer(TW_CANCEL, timer, timer->function);
+	return backup_timer(TW_CANCEL, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(timer_expire_btf, struct timer_list *timer)
 {
-	return main_timer(TW_EXPIRE, timer, timer->function);
+	return main_timer(TW_EXPIRE, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(timer_expire_bak_btf, struct timer_list *timer)
 {
-	return backup_timer(TW_EXPIRE, timer, timer->function);
+	return backup_timer(TW_EXPIRE, timer, timer->function, true);
 }
 
 SEC("tracepoint/timer/timer_start")
 int timer_start_tp(struct trace_event_raw_timer_start *ctx)
 {
-	return main_timer(TW_START, ctx->timer, ctx->function);
+	return main_timer(TW_START, ctx->timer, ctx->function, false);
 }
 
 SEC("tracepoint/timer/timer_start")
 int timer_start_bak_tp(struct trace_event_raw_timer_start *ctx)
 {
-	return backup_timer(TW_START, ctx->timer, ctx->function);
+	return backup_timer(TW_START, ctx->timer, ctx->function, false);
 }
 
 SEC("tracepoint/timer/timer_cancel")
@@ -855,7 +883,7 @@ int timer_cancel_tp(struct trace_event_raw_timer_class *ctx)
 {
 	struct timer_list *timer = ctx->timer;
 
-	return main_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function));
+	return main_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function), false);
 }
 
 SEC("tracepoint/timer/timer_cancel")
@@ -863,19 +891,19 @@ int timer_cancel_bak_tp(struct trace_event_raw_timer_class *ctx)
 {
 	struct timer_list *timer = ctx->timer;
 
-	return backup_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function));
+	return backup_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function), false);
 }
 
 SEC("tracepoint/timer/timer_expire_entry")
 int timer_expire_tp(struct trace_event_raw_timer_expire_entry *ctx)
 {
-	return main_timer(TW_EXPIRE, ctx->timer, ctx->function);
+	return main_timer(TW_EXPIRE, ctx->timer, ctx->function, false);
 }
 
 SEC("tracepoint/timer/timer_expire_entry")
 int timer_expire_bak_tp(struct trace_event_raw_timer_expire_entry *ctx)
 {
-	return backup_timer(TW_EXPIRE, ctx->timer, ctx->function);
+	return backup_timer(TW_EXPIRE, ctx->timer, ctx->function, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -66,8 +66,10 @@ struct {
  * after FIN. A set-associative table in an array, claimed and released with
  * compare-and-swap: no lock, no allocation (a hash map's bucket lock and
  * free lists cost ~500 ns per operation here, three per connection). A
- * socket hashes to a set of CLOSER_WAYS slots; when all are taken the first
- * is overwritten and counted. The loader sizes it (a power of two).
+ * socket hashes to a set of CLOSER_WAYS slots; when all are taken the one
+ * claimed longest ago is overwritten and counted: a claim whose close was
+ * never seen cannot hold its slot for ever. The loader sizes it (a power of
+ * two).
  */
 #define CLOSER_WAYS 4
 const volatile __u32 closers_mask = 65535;
@@ -308,7 +310,7 @@ static __always_inline struct tcpwt_closer *closer_slot(__u32 set, __u32 way)
 static __always_inline void record_closer(const struct sk_src *src)
 {
 	struct tcpwt_owner owner = {};
-	__u32 set = closer_set(src);
+	__u32 set = closer_set(src), victim = 0, oldest = 0, now;
 	struct tcpwt_closer *c;
 
 	if (!current_owner(src, &owner.tgid, owner.comm))
@@ -317,6 +319,7 @@ static __always_inline void record_closer(const struct sk_src *src)
 		return;
 	if (!port_match(src->lport, src->rport))
 		return;
+	now = (__u32)bpf_jiffies64();
 #pragma unroll
 	for (__u32 w = 0; w < CLOSER_WAYS; w++) {
 		c = closer_slot(set, w);
@@ -327,7 +330,18 @@ static __always_inline void record_closer(const struct sk_src *src)
 		    __sync_val_compare_and_swap(&c->sk, 0, (__u64)src->sk) == 0)
 			goto fill;
 	}
-	c = closer_slot(set, 0);
+	/* All taken: evict the claim held longest. */
+#pragma unroll
+	for (__u32 w = 0; w < CLOSER_WAYS; w++) {
+		c = closer_slot(set, w);
+		if (!c)
+			return;
+		if (now - c->since >= oldest) {
+			oldest = now - c->since;
+			victim = w;
+		}
+	}
+	c = closer_slot(set, victim);
 	if (!c)
 		return;
 	__sync_lock_test_and_set(&c->sk, (__u64)src->sk);
@@ -338,6 +352,7 @@ fill:
 	 * them comes after this socket lock is released.
 	 */
 	c->owner = owner;
+	c->since = now;
 }
 
 /* Takes the closer of this socket out of the table, if it is there. */

@@ -113,7 +113,7 @@ struct tcpwt_owner {
 struct tcpwt_closer {
 	__u64 sk;
 	struct tcpwt_owner owner;
-	__u32 pad;
+	__u32 since; /* jiffies (low 32 bits) when claimed */
 };
 
 #endif

@@ -329,13 +329,7 @@ static __always_inline void record_closer(const struct sk_src *src)
 		if (c->sk == (__u64)src->sk ||
 		    __sync_val_compare_and_swap(&c->sk, 0, (__u64)src->sk) == 0)
 			goto fill;
-	}
-	/* All taken: evict the claim held longest. */
-#pragma unroll
-	for (__u32 w = 0; w < CLOSER_WAYS; w++) {
-		c = closer_slot(set, w);
-		if (!c)
-			return;
+		/* If all are taken, the claim held longest goes. */
 		if (now - c->since >= oldest) {
 			oldest = now - c->since;
 			victim = w;
@@ -394,22 +388,24 @@ static __always_inline const struct inet_timewait_sock *tw_view(__u64 tw, bool b
 	return bpf_rdonly_cast((void *)tw, bpf_core_type_id_kernel(struct inet_timewait_sock));
 }
 
+/* A field of the timewait socket at address tw: loaded where it can be, else read. */
+#define TW_FIELD(tw, btf, field)                                          \
+	({                                                                \
+		struct inet_timewait_sock *__p = (void *)(tw);            \
+		const struct inet_timewait_sock *__t = tw_view(tw, btf); \
+		__t ? __t->field : BPF_CORE_READ(__p, field);             \
+	})
+
 /* Does the timewait socket parked in slot s belong to this full socket? */
 static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct sk_src *src,
 				    bool btf)
 {
-	struct inet_timewait_sock *tw = (void *)s->tw;
-	const struct inet_timewait_sock *t;
 	__u32 ports;
 
-	if (!tw)
+	if (!s->tw)
 		return false;
 	/* skc_portpair: the remote port (network order), then the local one. */
-	t = tw_view((__u64)tw, btf);
-	if (t)
-		ports = t->__tw_common.skc_portpair;
-	else
-		ports = BPF_CORE_READ(tw, __tw_common.skc_portpair);
+	ports = TW_FIELD(s->tw, btf, __tw_common.skc_portpair);
 	return ports == ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16);
 }
 
@@ -670,23 +666,18 @@ static __always_inline __u64 tw_of(const struct timer_list *timer)
  */
 static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns, bool btf)
 {
-	const struct inet_timewait_sock *t = tw_view(tw, btf);
 	__u64 expires, now_j;
 	__s64 since;
 
 	if (CONFIG_HZ <= 0)
 		return 0;
-	if (t)
-		expires = t->tw_timer.expires;
-	else
-		expires = BPF_CORE_READ((struct inet_timewait_sock *)tw, tw_timer.expires);
+	expires = TW_FIELD(tw, btf, tw_timer.expires);
 	now_j = bpf_jiffies64();
 	since = (__s64)(now_j - expires) + (__s64)TW_LEN_SECS * CONFIG_HZ;
 	if (since < 0)
 		since = 0;
 	return now_ns - since * (1000000000ULL / CONFIG_HZ);
 }
-
 
 static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s)
 {
@@ -712,19 +703,11 @@ static __always_inline void flush_cancel(struct tcpwt_cpu_state *cs)
 
 static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool btf)
 {
-	const struct inet_timewait_sock *t = tw_view(tw, btf);
-
 	s->tw = tw;
 	s->ts_ns = bpf_ktime_get_ns();
 	s->entry_ns = tw_entry_ns(tw, s->ts_ns, btf);
-	if (t) {
-		s->substate = t->tw_substate;
-		s->cookie = t->__tw_common.skc_cookie.counter;
-	} else {
-		s->substate = BPF_CORE_READ((struct inet_timewait_sock *)tw, tw_substate);
-		s->cookie = BPF_CORE_READ((struct inet_timewait_sock *)tw,
-					  __tw_common.skc_cookie.counter);
-	}
+	s->substate = TW_FIELD(tw, btf, tw_substate);
+	s->cookie = TW_FIELD(tw, btf, __tw_common.skc_cookie.counter);
 }
 
 static __always_inline int on_tw_start(__u64 tw, bool btf)

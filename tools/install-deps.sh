@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
       libjansson-dev libmnl-dev libmicrohttpd-dev libcap-dev iproute2 jq procps curl
-      python3 python3-jsonschema prometheus valgrind cppcheck libclang-rt-14-dev)
+      python3 python3-jsonschema prometheus valgrind cppcheck libclang-rt-14-dev linux-perf)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -3,6 +3,9 @@
 # separate client and server processes churn loopback connections, then a
 # verdict on what must stay flat: the tracer's RSS and the occupancy of its
 # per-socket kernel map, and that nothing stays "open" after the churn stops.
+# With perf, also how many sock:inet_sock_set_state hits the kernel counted
+# during the churn that never reached the state program (run nor skipped):
+# transitions no program of any kind could have seen.
 #
 #   sudo tools/soak.sh [SECS]    default 3600; INTERVAL=10, TRACER_ARGS="..."
 set -euo pipefail
@@ -14,9 +17,11 @@ work=$(mktemp -d /tmp/tcpwt-soak.XXXXXX)
 ns="tcpwtsoak$$"
 port=21000
 pids=()
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	ip netns del "$ns" 2>/dev/null || true
+	sysctl -qw kernel.bpf_stats_enabled="$stats_was"
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,8 +42,38 @@ for _ in $(seq 100); do grep -q '^Tracing' "$work/err" && break; sleep 0.1; done
 ip netns exec "$ns" "$wl" churn-server --port $port --duration $((secs + 2)) >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.3
-ip netns exec "$ns" "$wl" churn-client --port $port --duration "$secs" --workers 2 >"$work/churn" &
-pids+=($!)
+# The state program (runs + skipped runs) against perf's count of the same
+# tracepoint over the same window: the difference is hits never delivered.
+state_id=
+for id in $(cat /proc/"$tracer"/fdinfo/* 2>/dev/null | sed -n 's/^prog_id:[[:space:]]*//p' | sort -un); do
+	case "$(bpftool prog show id "$id" -j | jq -r .name)" in
+	set_state_btf | set_state_tp) state_id=$id ;;
+	esac
+done
+state_calls() { bpftool prog show id "$state_id" -j | jq '(.run_cnt // 0) + (.recursion_misses // 0)'; }
+perf_ok=
+if command -v perf >/dev/null && [ -n "$state_id" ] &&
+	perf stat -a -x, -e sock:inet_sock_set_state -o /dev/null true 2>/dev/null; then
+	perf_ok=1
+	sysctl -qw kernel.bpf_stats_enabled=1
+fi
+if [ -n "$perf_ok" ]; then
+	# perf's window holds the whole churn with quiet margins either side.
+	state_calls >"$work/calls0"
+	perf stat -a -x, -e sock:inet_sock_set_state -o "$work/perf" -- sleep $((secs + 2)) &
+	perf_pid=$!
+	sleep 0.5
+	ip netns exec "$ns" "$wl" churn-client --port $port --duration "$secs" --workers 2 >"$work/churn" &
+	pids+=($!)
+	(
+		wait "$perf_pid" 2>/dev/null || while kill -0 "$perf_pid" 2>/dev/null; do sleep 0.1; done
+		state_calls >"$work/calls1"
+	) &
+	pids+=("$perf_pid" $!)
+else
+	ip netns exec "$ns" "$wl" churn-client --port $port --duration "$secs" --workers 2 >"$work/churn" &
+	pids+=($!)
+fi
 # The closers map, by the id the tracer holds (bpftool here cannot name owners).
 closers_id=
 for id in $(cat /proc/"$tracer"/fdinfo/* 2>/dev/null | sed -n 's/^map_id:[[:space:]]*//p' | sort -un); do
@@ -74,6 +109,15 @@ fi
 if [ -s "$work/occupancy" ]; then
 	echo "closers table slots in use per sample: $(tr '\n' ' ' <"$work/occupancy")"
 	[ "$(sort -n "$work/occupancy" | tail -1)" -le 4096 ] || { echo "closers map kept growing"; verdict=fail; }
+fi
+if [ -s "$work/calls1" ]; then
+	hits=$(awk -F, '/inet_sock_set_state/ { print $1 }' "$work/perf")
+	calls=$(($(cat "$work/calls1") - $(cat "$work/calls0")))
+	echo "sock:inet_sock_set_state during the churn: ${hits} hits (perf), ${calls} reached the state program" \
+		"(runs + recursion misses): $((hits - calls)) never delivered to BPF" \
+		"($(awk -v a=$((hits - calls)) -v b="$hits" 'BEGIN { printf "%.4f", b ? 100 * a / b : 0 }')%)"
+else
+	echo "sock:inet_sock_set_state hits not counted (needs perf with tracepoint events)"
 fi
 open_end=$(tail -n 1 "$work/table" | cut -f7)
 tracked_end=$(tail -n 1 "$work/table" | cut -f2)

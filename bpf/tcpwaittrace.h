@@ -103,6 +103,31 @@ enum tcpwt_hook {
 	TCPWT_HOOKS,
 };
 
+/* A transition the main state program took, until its backup pops it. */
+struct tcpwt_state_seen {
+	__u64 sk;
+	__u32 transition; /* oldstate << 8 | newstate; 0 when popped */
+	__u32 ports; /* skc_portpair */
+};
+
+#define TCPWT_STATE_SEEN 16 /* a power of two */
+
+/*
+ * Per CPU, for the backups: is each hook's main program running (timers),
+ * and the stack of transitions the main state program took (see
+ * set_state_bak_btf).
+ */
+struct tcpwt_active {
+	__u32 on[TCPWT_HOOKS];
+	__u32 seen_top;
+	struct tcpwt_state_seen seen[TCPWT_STATE_SEEN];
+	/*
+	 * Runs of the main state program on this CPU: with its recursion
+	 * misses, the tracepoint hits that reached it (--verify-delivery).
+	 */
+	__u64 state_runs;
+};
+
 /* Owner of a full socket that closed first, kept until it becomes timewait. */
 struct tcpwt_owner {
 	__u32 tgid;

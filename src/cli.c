@@ -30,6 +30,7 @@ enum {
 	OPT_TEXTFILE,
 	OPT_NO_PID,
 	OPT_MAX_SERIES,
+	OPT_VERIFY,
 };
 
 static const char doc[] =
@@ -69,6 +70,7 @@ static const struct argp_option opts[] = {
 	{ "metrics-no-pid", OPT_NO_PID, NULL, 0, "Leave the pid label out of metrics", 0 },
 	{ "max-series", OPT_MAX_SERIES, "N", 0, "At most N label sets in metrics, the rest as comm=\"other\" (default 500)", 0 },
 	{ "classic-tracepoints", OPT_CLASSIC, NULL, 0, "Attach classic tracepoints, not tp_btf", 0 },
+	{ "verify-delivery", OPT_VERIFY, NULL, 0, "Count the state tracepoint's hits with perf and report those no program saw (costs a perf event per transition)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -253,6 +255,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return parse_size(cfg, key, arg);
 	case OPT_CLASSIC:
 		cfg->classic = true;
+		return 0;
+	case OPT_VERIFY:
+		cfg->verify_delivery = true;
 		return 0;
 	case OPT_EXPORT:
 		cfg->export_path = arg;

@@ -32,6 +32,7 @@ struct config {
 	bool verbose;
 	bool exit_now; /* --help or --version was printed */
 	bool classic; /* classic tracepoints even where tp_btf works */
+	bool verify_delivery; /* count the state tracepoint's hits with perf */
 	const char *btf_path; /* BTF to check and load against */
 	const char *export_path; /* final report (each report with INTERVAL) */
 	int export_format; /* enum export_format */

@@ -341,11 +341,15 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 	fprintf(out, "# HELP tcpwaittrace_lost_events_total Events the kernel side could not deliver.\n"
 		     "# TYPE tcpwaittrace_lost_events_total counter\n"
 		     "tcpwaittrace_lost_events_total{reason=\"ringbuf_full\"} %llu\n"
-		     "tcpwaittrace_lost_events_total{reason=\"recursion_miss\"} %llu\n"
-		     "# HELP tcpwaittrace_untracked_sockets_total Sockets a full map could not track.\n"
+		     "tcpwaittrace_lost_events_total{reason=\"recursion_miss\"} %llu\n",
+		(unsigned long long)r->ringbuf_full, (unsigned long long)r->recursion_misses);
+	/* Only when measured (--verify-delivery): absent is not zero. */
+	if (r->verifying)
+		fprintf(out, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} %llu\n",
+			(unsigned long long)r->undelivered);
+	fprintf(out, "# HELP tcpwaittrace_untracked_sockets_total Sockets a full map could not track.\n"
 		     "# TYPE tcpwaittrace_untracked_sockets_total counter\n"
 		     "tcpwaittrace_untracked_sockets_total %llu\n",
-		(unsigned long long)r->ringbuf_full, (unsigned long long)r->recursion_misses,
 		(unsigned long long)r->untracked_sockets);
 	table__free(t);
 	return ferror(out) ? -EIO : 0;

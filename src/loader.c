@@ -102,6 +102,7 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	s->rodata->targ_family = cfg->family;
 	s->rodata->filter_ports = cfg->nports > 0;
 	s->rodata->filter_pids = cfg->npids > 0;
+	s->rodata->perf_sees_hits = cfg->verify_delivery;
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
 	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
 	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);
@@ -250,6 +251,30 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 	c->untracked_sockets = __atomic_load_n(&s->bss->closers_evicted, __ATOMIC_RELAXED) +
 			       c->tw_unmatched;
 	count_misses(s, c);
+}
+
+uint64_t loader__state_reached(struct loader *l)
+{
+	struct tcpwaittrace_bpf *s = l->skel;
+	struct bpf_program *main_prog = l->classic ? s->progs.set_state_tp : s->progs.set_state_btf;
+	int ncpu = libbpf_num_possible_cpus();
+	struct tcpwt_active *vals;
+	uint64_t sum;
+	__u32 zero = 0;
+
+	/* Skipped runs reached the program too: they are lost, and counted. */
+	sum = prog_misses(main_prog);
+	if (ncpu <= 0)
+		return sum;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return sum;
+	if (bpf_map__lookup_elem(s->maps.active, &zero, sizeof(zero), vals,
+				 ncpu * sizeof(*vals), 0) == 0)
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i].state_runs;
+	free(vals);
+	return sum;
 }
 
 int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max)

@@ -35,6 +35,11 @@ int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 int loader__poll(struct loader *l, int timeout_ms);
 int loader__drain(struct loader *l);
 void loader__counters(struct loader *l, struct loader_counters *c);
+/*
+ * Hits of the state tracepoint that reached the main state program: its
+ * runs on every CPU plus the runs the kernel skipped (recursion misses).
+ */
+uint64_t loader__state_reached(struct loader *l);
 /* Timewait cancels parked on each CPU; returns how many were written. */
 int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max);
 const char *loader__mode(const struct loader *l);

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "export.h"
 #include "http.h"
+#include "delivery.h"
 #include "loader.h"
 #include "owner.h"
 #include "privs.h"
@@ -37,6 +38,7 @@ struct run {
 	struct owners *owners;
 	struct tracker *tracker;
 	struct loader *loader;
+	struct delivery *delivery; /* --verify-delivery */
 	uint64_t start_ns;
 	time_t wall_start;
 	struct utsname uts;
@@ -152,6 +154,13 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 		r->next_reconcile = now + RECONCILE_NS;
 	}
 	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
+	if (r->delivery) {
+		/* Hits first, then what reached the program: see delivery.h. */
+		rep->state_hits = delivery__hits(r->delivery);
+		rep->undelivered = delivery__undelivered(r->delivery, rep->state_hits,
+							 loader__state_reached(r->loader));
+		rep->verifying = true;
+	}
 	loader__counters(r->loader, &c);
 	rep->cfg = &r->cfg;
 	rep->wall_start = r->wall_start;
@@ -349,6 +358,17 @@ int main(int argc, char **argv)
 		err = EXIT_ENV;
 		goto cleanup;
 	}
+	if (r.cfg.verify_delivery) {
+		err = delivery__open(&r.delivery);
+		if (!err)
+			err = delivery__enable(r.delivery, loader__state_reached(r.loader));
+		if (err) {
+			fprintf(stderr, "tcpwaittrace: --verify-delivery: cannot count "
+				"sock:inet_sock_set_state with perf: %s\n", strerror(-err));
+			err = EXIT_ENV;
+			goto cleanup;
+		}
+	}
 	r.start_ns = now_ns();
 	r.wall_start = time(NULL);
 	seed_existing(&r);
@@ -363,6 +383,7 @@ int main(int argc, char **argv)
 	err = trace(&r) ? EXIT_ENV : 0;
 cleanup:
 	http__stop(r.http);
+	delivery__free(r.delivery);
 	loader__free(r.loader);
 	tracker__free(r.tracker);
 	owners__free(r.owners);

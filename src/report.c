@@ -243,12 +243,18 @@ void report__text(FILE *out, const struct report *r)
 	print_histograms(out, r);
 	print_oldest(out, "CLOSE_WAIT", r->oldest_cw, r->n_cw);
 	print_oldest(out, "TIME_WAIT", r->oldest_tw, r->n_tw);
+	if (r->verifying)
+		fprintf(out, "\nDelivery: %llu hits of sock:inet_sock_set_state counted by perf, "
+			"%llu of them reached no BPF program.\n",
+			(unsigned long long)r->state_hits, (unsigned long long)r->undelivered);
 	if (report__lost_events(r) || r->untracked_sockets)
-		fprintf(out, "\nWARNING: %llu events lost (%llu ring buffer full, %llu BPF recursion misses), "
-			"%llu sockets untracked: figures are incomplete.\n",
+		fprintf(out, "\nWARNING: %llu events lost (%llu ring buffer full, %llu BPF recursion misses, "
+			"%llu never delivered%s), %llu sockets untracked: figures are incomplete.\n",
 			(unsigned long long)report__lost_events(r),
 			(unsigned long long)r->ringbuf_full,
 			(unsigned long long)r->recursion_misses,
+			(unsigned long long)r->undelivered,
+			r->verifying ? "" : " (not counted: --verify-delivery)",
 			(unsigned long long)r->untracked_sockets);
 	fflush(out);
 }
@@ -283,6 +289,16 @@ static void key_u64(struct jsonw *w, const char *key, uint64_t v)
 {
 	jsonw_key(w, key);
 	jsonw_u64(w, v);
+}
+
+/* null when the figure was not measured, not 0. */
+static void key_u64_or_null(struct jsonw *w, const char *key, bool known, uint64_t v)
+{
+	jsonw_key(w, key);
+	if (known)
+		jsonw_u64(w, v);
+	else
+		jsonw_null(w);
 }
 
 static void key_bool(struct jsonw *w, const char *key, bool v)
@@ -433,6 +449,8 @@ int report__json_write(FILE *out, const struct report *r)
 	key_u64(&w, "recursion_misses", r->recursion_misses);
 	key_u64(&w, "recursion_misses_benign", r->recursion_misses_benign);
 	key_u64(&w, "untracked_sockets", r->untracked_sockets);
+	key_u64_or_null(&w, "state_hits", r->verifying, r->state_hits);
+	key_u64_or_null(&w, "undelivered_events", r->verifying, r->undelivered);
 	if (r->stats) {
 		key_u64(&w, "tracked_sockets", r->stats->tracked_sockets);
 		key_u64(&w, "tracked_bytes", r->stats->tracked_bytes);

@@ -24,6 +24,13 @@ struct report {
 	uint64_t recursion_misses;
 	uint64_t recursion_misses_benign;
 	uint64_t untracked_sockets;
+	/*
+	 * --verify-delivery: hits of the state tracepoint (perf), and those
+	 * that reached no program at all (a lower bound).
+	 */
+	bool verifying;
+	uint64_t state_hits;
+	uint64_t undelivered;
 	const struct tracker_stats *stats;
 	const char *host;
 	const char *kernel;
@@ -33,7 +40,7 @@ struct report {
 
 static inline uint64_t report__lost_events(const struct report *r)
 {
-	return r->ringbuf_full + r->recursion_misses;
+	return r->ringbuf_full + r->recursion_misses + r->undelivered;
 }
 
 void report__text(FILE *out, const struct report *r);

@@ -99,7 +99,7 @@ TEST(cli_defaults)
 	ASSERT_EQ(c.output, OUTPUT_TEXT, "text");
 	ASSERT_EQ(c.ringbuf_bytes, 8u << 20, "8 MiB ring buffer");
 	ASSERT_EQ(c.closers_max, 65536, "closers");
-	ASSERT_FALSE(c.verbose || c.exit_now, "flags");
+	ASSERT_FALSE(c.verbose || c.exit_now || c.verify_delivery, "flags");
 }
 
 TEST(cli_valid)
@@ -108,10 +108,11 @@ TEST(cli_valid)
 
 	if (!ASSERT_EQ(PARSE(&c, "-p", self_pid(), "-P", "8080", "-P", "443", "-4", "-d", "5",
 			     "-o", "json", "--top", "3", "--ringbuf-size", "65536",
-			     "--max-closers", "10", "-v", "2", "7"),
+			     "--max-closers", "10", "--verify-delivery", "-v", "2", "7"),
 		       0, "all options"))
 		return;
 	ASSERT_EQ(err_lines, 0, "nothing on stderr");
+	ASSERT_TRUE(c.verify_delivery, "--verify-delivery");
 	ASSERT_EQ(c.npids, 1, "one pid");
 	ASSERT_EQ(c.pids[0], getpid(), "own pid");
 	ASSERT_EQ(c.nports, 2, "two ports");

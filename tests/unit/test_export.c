@@ -60,6 +60,13 @@ TEST(export_prom)
 		    "count");
 	ASSERT_TRUE(strstr(t, "how=\"expired\"} 1"), "expired counter");
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_open_sockets{state=\"close_wait\",pid=\"10\""), "gauge");
+	ASSERT_FALSE(strstr(t, "reason=\"undelivered\""), "undelivered only when measured");
+	free(t);
+	s.rep.verifying = true;
+	s.rep.undelivered = 7;
+	t = export__prom_string(&s.rep, &m, &len);
+	ASSERT_TRUE(strstr(t, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} 7"),
+		    "undelivered counter when measured");
 	free(t);
 	m.no_pid = true;
 	m.max_series = 1;

@@ -139,6 +139,21 @@ TEST(report_text_warning)
 	s.rep.untracked_sockets = 5;
 	t = text(&s.rep);
 	ASSERT_TRUE(strstr(t, "WARNING") && strstr(t, "5 sockets untracked"), "untracked");
+	ASSERT_TRUE(strstr(t, "(not counted: --verify-delivery)") != NULL,
+		    "says undelivered hits were not counted");
+	ASSERT_FALSE(strstr(t, "Delivery:"), "no delivery line without the flag");
+	free(t);
+	s.rep.untracked_sockets = 0;
+	s.rep.verifying = true;
+	s.rep.state_hits = 1000;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "Delivery: 1000 hits") != NULL, "delivery line when verifying");
+	ASSERT_FALSE(strstr(t, "WARNING"), "all delivered: no warning");
+	free(t);
+	s.rep.undelivered = 6;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "WARNING: 6 events lost") && strstr(t, "6 never delivered)"),
+		    "undelivered hits are lost events");
 	free(t);
 	sample_done(&s);
 }
@@ -230,6 +245,9 @@ TEST(report_json)
 		  "lost_events = ringbuf_full + recursion_misses");
 	ASSERT_EQ(json_integer_value(json_object_get(root, "untracked_sockets")), 4, "untracked");
 	ASSERT_EQ(json_integer_value(json_object_get(root, "schema")), REPORT_SCHEMA, "schema");
+	ASSERT_TRUE(json_is_null(json_object_get(root, "state_hits")) &&
+		    json_is_null(json_object_get(root, "undelivered_events")),
+		    "delivery not measured: null, not 0");
 	groups = json_object_get(root, "groups");
 	if (!ASSERT_TRUE(json_is_array(groups), "groups array") ||
 	    !ASSERT_EQ(json_array_size(groups), 2, "two groups"))
@@ -286,12 +304,20 @@ TEST(report_json_line)
 
 	sample_build(&s, "x");
 	s.rep.ringbuf_full = 1;
+	s.rep.verifying = true;
+	s.rep.state_hits = 500;
+	s.rep.undelivered = 2;
 	ASSERT_EQ(report__json_line(out, &s.rep), 0, "written");
 	fclose(out);
 	ASSERT_TRUE(len && buf[len - 1] == '\n' && !memchr(buf, '\n', len - 1), "one line");
 	root = json_loads(buf, 0, &err);
-	if (ASSERT_TRUE(root, "parses back"))
-		ASSERT_EQ(json_integer_value(json_object_get(root, "lost_events")), 1, "lost");
+	if (ASSERT_TRUE(root, "parses back")) {
+		ASSERT_EQ(json_integer_value(json_object_get(root, "lost_events")), 3,
+			  "lost = ring buffer + undelivered");
+		ASSERT_EQ(json_integer_value(json_object_get(root, "state_hits")), 500, "hits");
+		ASSERT_EQ(json_integer_value(json_object_get(root, "undelivered_events")), 2,
+			  "undelivered");
+	}
 	json_decref(root);
 	free(buf);
 	sample_done(&s);

@@ -90,12 +90,13 @@ done
 wait "$tracer" || true
 
 echo "== soak: ${secs} s of churn, a report every ${interval} s ($(cat "$work/churn"))"
-echo "report  tracked  reconciled  lost  rec_miss  untracked  open_cw  rss_kB"
+header="report  tracked  reconciled  missed_ends  lost  rec_miss  untracked  open_cw  rss_kB"
+echo "$header"
 n=0
 while read -r line; do
 	n=$((n + 1))
 	rss=$(sed -n "${n}p" "$work/rss")
-	jq -r --arg rss "${rss:-?}" --argjson p $port '[input_line_number, .tracked_sockets, .reconciled_sockets, .lost_events,
+	jq -r --arg rss "${rss:-?}" --argjson p $port '[input_line_number, .tracked_sockets, .reconciled_sockets, .missed_ends, .lost_events,
 		.recursion_misses, .untracked_sockets, ([.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) | .open] | add // 0), $rss] | @tsv' <<<"$line"
 done <"$work/reports" | awk '{ $1 = NR; print }' OFS='\t' | tee "$work/table"
 half=$(($(wc -l <"$work/rss") / 2))
@@ -119,8 +120,13 @@ if [ -s "$work/calls1" ]; then
 else
 	echo "sock:inet_sock_set_state hits not counted (needs perf with tracepoint events)"
 fi
-open_end=$(tail -n 1 "$work/table" | cut -f7)
-tracked_end=$(tail -n 1 "$work/table" | cut -f2)
+# last NAME: the last report's value in the column headed NAME.
+last() {
+	tail -n 1 "$work/table" | awk -F'\t' -v h="$header" -v name="$1" \
+		'{ n = split(h, H, / +/); for (i = 1; i <= n; i++) if (H[i] == name) print $i }'
+}
+open_end=$(last open_cw)
+tracked_end=$(last tracked)
 echo "after the churn: ${open_end} CLOSE_WAIT open, ${tracked_end} sockets tracked (TIME_WAIT still counting down)"
 [ "$open_end" = 0 ] || { echo "sockets left open"; verdict=fail; }
 echo "soak: $verdict"

@@ -38,7 +38,11 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 __u64 lost_events = 0; /* ring buffer full */
 /* Closers overwritten in a full set of the closers table: owners lost. */
 __u64 closers_evicted = 0;
-__u64 tw_unmatched = 0; /* timewait born without its full socket's close */
+/*
+ * Timewait born without its full socket's close: not reported (userspace
+ * counts such sockets when their end comes); for bpftool.
+ */
+__u64 tw_unmatched = 0;
 /* Events a backup program handled because its main one was skipped, per hook. */
 __u64 backups_handled[TCPWT_HOOKS] = {};
 
@@ -381,16 +385,10 @@ static __always_inline const struct inet_timewait_sock *tw_view(__u64 tw, bool b
 	})
 
 /* Does the timewait socket parked in slot s belong to this full socket? */
-static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct sk_src *src,
-				    bool btf)
+static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct sk_src *src)
 {
-	__u32 ports;
-
-	if (!s->tw)
-		return false;
-	/* skc_portpair: the remote port (network order), then the local one. */
-	ports = TW_FIELD(s->tw, btf, __tw_common.skc_portpair);
-	return ports == ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16);
+	/* Read at the birth: the remote port (network order), then the local one. */
+	return s->tw && s->portpair == ((__u32)bpf_htons(src->rport) | (__u32)src->lport << 16);
 }
 
 /*
@@ -402,7 +400,7 @@ static __always_inline bool born_of(const struct tcpwt_tw_slot *s, const struct 
 static __always_inline void on_closed_after_fin(const struct sk_src *src, bool btf)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
-	struct tcpwt_owner owner;
+	struct tcpwt_owner owner = {};
 	struct tcpwt_tw_slot *born;
 	struct tcpwt_event *e;
 	bool known;
@@ -410,9 +408,9 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 	known = take_closer(src, &owner);
 	if (!cs)
 		return;
-	if (born_of(&cs->born_nested, src, btf))
+	if (born_of(&cs->born_nested, src))
 		born = &cs->born_nested;
-	else if (born_of(&cs->born, src, btf))
+	else if (born_of(&cs->born, src))
 		born = &cs->born;
 	else
 		return;
@@ -683,6 +681,10 @@ static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s
 	e->state = s->substate;
 	e->entry_ns = s->entry_ns;
 	e->cookie = s->cookie;
+	/* So that userspace can tell an end of a socket it never saw born. */
+	e->family = s->family;
+	e->lport = s->portpair >> 16;
+	e->rport = bpf_ntohs((__u16)s->portpair);
 	submit(e);
 }
 
@@ -702,6 +704,8 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->entry_ns = tw_entry_ns(tw, s->ts_ns, btf);
 	s->substate = TW_FIELD(tw, btf, tw_substate);
 	s->cookie = TW_FIELD(tw, btf, __tw_common.skc_cookie.counter);
+	s->family = TW_FIELD(tw, btf, __tw_common.skc_family);
+	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 }
 
 static __always_inline int on_tw_start(__u64 tw, bool btf)

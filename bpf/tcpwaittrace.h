@@ -34,7 +34,10 @@ enum tcpwt_event_type {
 	TCPWT_EV_TW_BORN = 3,
 	/* The timewait timer was re-armed (e.g. FIN_WAIT2 -> TIME_WAIT). */
 	TCPWT_EV_TW_REARM = 4,
-	/* The timewait timer expired: natural end after the full period. */
+	/*
+	 * The timewait timer expired: natural end after the full period. Ends
+	 * (and re-arms) carry family and ports but no addresses or owner.
+	 */
 	TCPWT_EV_TW_EXPIRE = 5,
 	/* The timewait timer was cancelled for good: killed early. */
 	TCPWT_EV_TW_KILL = 6,
@@ -81,7 +84,10 @@ struct tcpwt_tw_slot {
 	__u64 entry_ns;
 	__u64 cookie;
 	__u8 substate;
-	__u8 pad[7];
+	__u8 family;
+	__u16 pad;
+	/* skc_portpair: remote port (network order), then the local one. */
+	__u32 portpair;
 };
 
 /* Per-CPU bookkeeping of the timewait timer programs. */

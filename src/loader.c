@@ -247,9 +247,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
-	c->tw_unmatched = __atomic_load_n(&s->bss->tw_unmatched, __ATOMIC_RELAXED);
-	c->untracked_sockets = __atomic_load_n(&s->bss->closers_evicted, __ATOMIC_RELAXED) +
-			       c->tw_unmatched;
+	c->closers_evicted = __atomic_load_n(&s->bss->closers_evicted, __ATOMIC_RELAXED);
 	count_misses(s, c);
 }
 

@@ -18,10 +18,9 @@ struct loader_counters {
 	uint64_t recursion_misses; /* summed over the programs that can lose events */
 	/* Misses a twin made up for: nothing was lost. */
 	uint64_t recursion_misses_benign;
-	/* Closers evicted from the full map, plus tw_unmatched. */
-	uint64_t untracked_sockets;
-	/* Timewait births the kernel side could not join with their close. */
-	uint64_t tw_unmatched;
+	/* Closers evicted from a full set of the map: owners possibly lost. */
+	uint64_t closers_evicted;
+
 };
 
 /*

@@ -317,8 +317,23 @@ out:
 	return n;
 }
 
+/* Forgotten timewait addresses whose end has had all the time it can take. */
+static void purge_forgotten(struct tracker *t, uint64_t now)
+{
+	struct key_list old = {};
+	size_t pos = 0;
+	uint64_t key, *when;
+
+	while ((when = table__next(t->tw_forget, &pos, &key)))
+		if (now > *when + FORGET_NS)
+			key_push(&old, key);
+	drop_keys(t->tw_forget, &old);
+	free(old.v);
+}
+
 void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
+	purge_forgotten(t, now_ns);
 	t->stats.reconciled += reconcile_tw(t->tw, now_ns) + reconcile_tw(t->tw_seeded, now_ns);
 	t->stats.reconciled += reconcile_cw(t, t->cw, now_ns) + reconcile_cw(t, t->cw_seeded, now_ns);
 }

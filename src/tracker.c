@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include "sockdiag.h"
 #include "table.h"
@@ -44,7 +45,9 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 	t->listeners = table__new(sizeof(struct listener));
 	t->cw_seeded = table__new(sizeof(struct cw_rec));
 	t->tw_seeded = table__new(sizeof(struct tw_rec));
-	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded) {
+	t->tw_forget = table__new(sizeof(uint64_t));
+	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded ||
+	    !t->tw_forget) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -61,6 +64,7 @@ void tracker__free(struct tracker *t)
 	table__free(t->listeners);
 	table__free(t->cw_seeded);
 	table__free(t->tw_seeded);
+	table__free(t->tw_forget);
 	free(t);
 }
 
@@ -279,6 +283,45 @@ static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 
 /* ---- TIME_WAIT ---- */
 
+static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how);
+
+/*
+ * The end of the timewait socket at this address, when it comes (even more
+ * than once), is not news. Until a new socket is born there, or for
+ * FORGET_NS.
+ */
+static void forget_tw(struct tracker *t, uint64_t id, uint64_t ts_ns)
+{
+	uint64_t *when;
+	bool created;
+
+	when = table__get(t->tw_forget, id, &created);
+	if (when)
+		*when = ts_ns;
+}
+
+/*
+ * An end of a timewait socket the tracker does not know: one whose birth it
+ * never saw (it reached no program, or its namespace was out of reach at
+ * start-up), unless our own filters would have dropped it anyway. Counted
+ * once: the address is forgotten, so a later report of the same end is not
+ * news.
+ */
+static void unknown_tw_end(struct tracker *t, uint64_t id, uint8_t family, uint16_t lport,
+			   uint16_t rport)
+{
+	const struct config *c = t->cfg;
+
+	if (table__find(t->tw_forget, id))
+		return;
+	/* Whose it was is unknown: with -p, it cannot be told ours. */
+	if (c->npids || (c->family && c->family != family))
+		return;
+	if (c->nports && !cli__port_followed(c, lport) && !cli__port_followed(c, rport))
+		return;
+	t->stats.tw_unseen_births++;
+}
+
 static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 {
 	char comm[TCPWT_COMM_LEN] = "";
@@ -286,9 +329,25 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	struct tw_rec *r;
 	uint64_t group;
 	uint32_t pid = 0;
-	bool created;
+	bool created, late_end = false;
 
 	tuple_of(e, &tp);
+	/* A new life at this address: its end will be news. */
+	table__delete(t->tw_forget, e->id);
+	r = table__find(t->tw, e->id);
+	if (r && r->born_ns <= e->ts_ns) {
+		/*
+		 * Two timewait sockets never share an address: the one before
+		 * was killed (port reuse), its report still parked on another
+		 * CPU. It ended by now at the latest.
+		 */
+		struct tcpwt_tw_slot s = { .tw = e->id, .ts_ns = e->ts_ns,
+					   .substate = r->tw_ns ? TCPWT_TIME_WAIT : TCPWT_FIN_WAIT2 };
+
+		t->stats.missed_ends++;
+		tw_end(t, &s, TW_END_KILLED);
+		late_end = true;
+	}
 	if (e->flags & TCPWT_F_OWNER) {
 		pid = e->tgid;
 		memcpy(comm, e->comm, sizeof(comm));
@@ -296,15 +355,17 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	group = group_for(t, TCPWT_TIME_WAIT, classify(t, &tp), &tp, pid, comm);
 	if (!group) {
 		table__delete(t->tw, e->id);
+		forget_tw(t, e->id, e->ts_ns);
 		return;
 	}
 	r = table__get(t->tw, e->id, &created);
 	if (!r)
 		return;
 	if (!created)
-		t->stats.missed_ends++;
+		t->stats.missed_ends++; /* a birth reported after a later one's */
 	r->born_ns = e->ts_ns;
 	r->tw_ns = e->state == TCPWT_TIME_WAIT ? e->ts_ns : 0;
+	r->late_end_due = late_end;
 	r->group = group;
 	r->tuple_hash = tuple_hash(&tp);
 	r->netns = tp.netns;
@@ -326,9 +387,16 @@ static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 	uint64_t start, key;
 
 	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
-	/* Unknown, or a late report about an earlier socket at this address. */
-	if (!r || s->ts_ns < r->born_ns)
+	if (!r)
 		return;
+	/* A late report about an earlier socket at this address. */
+	if (s->ts_ns < r->born_ns) {
+		r->late_end_due = false;
+		return;
+	}
+	/* If it has not come yet, it is not news when it does. */
+	if (r->late_end_due)
+		forget_tw(t, s->tw, s->ts_ns);
 	if (s->substate != TCPWT_TIME_WAIT) {
 		t->stats.fin_wait2_only++;
 		table__delete(in, key);
@@ -349,7 +417,13 @@ static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tcpwt_tw_slot s = { .tw = e->id, .ts_ns = e->ts_ns, .entry_ns = e->entry_ns,
 				   .cookie = e->cookie, .substate = e->state };
+	struct table *in;
+	uint64_t key;
 
+	if (!find_rec(t->tw, t->tw_seeded, e->id, e->cookie, &in, &key)) {
+		unknown_tw_end(t, e->id, e->family, e->lport, e->rport);
+		return;
+	}
 	tw_end(t, &s, e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED);
 }
 
@@ -363,10 +437,21 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 	if (!s->tw || now_ns < s->ts_ns + PARKED_CANCEL_NS)
 		return;
 	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
-	if (!r || s->ts_ns < r->born_ns)
+	if (!r) {
+		/* Read at every report until its KILL event comes: count it once. */
+		if (!table__find(t->tw_forget, s->tw)) {
+			unknown_tw_end(t, s->tw, s->family, s->portpair >> 16,
+				       ntohs((uint16_t)s->portpair));
+			forget_tw(t, s->tw, s->ts_ns);
+		}
+		return;
+	}
+	if (s->ts_ns < r->born_ns)
 		return;
 	t->stats.kills_from_slots++;
 	tw_end(t, s, TW_END_KILLED);
+	/* Its KILL event is still to come. */
+	forget_tw(t, s->tw, s->ts_ns);
 }
 
 void tuple_of_diag(const struct sd_sock *s, struct tuple *tp)
@@ -483,6 +568,7 @@ const struct tracker_stats *tracker__stats(struct tracker *t)
 	t->stats.tracked_sockets = table__len(t->cw) + table__len(t->tw) +
 				   table__len(t->cw_seeded) + table__len(t->tw_seeded);
 	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +
-				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded);
+				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded) +
+				 table__bytes(t->tw_forget);
 	return &t->stats;
 }

@@ -24,6 +24,8 @@ struct tracker_stats {
 	uint64_t kills_from_slots; /* kills read from the per-CPU slots */
 	uint64_t seeded_ended; /* listed at start-up, ended unmeasured */
 	uint64_t reconciled; /* tracked as open, gone from the kernel: end missed */
+	/* Timewait sockets that ended without their birth seen: never tracked. */
+	uint64_t tw_unseen_births;
 	uint64_t tracked_bytes; /* userspace memory of the per-socket tables */
 	uint64_t tracked_sockets;
 };

@@ -43,6 +43,8 @@ struct tw_rec {
 	uint64_t tuple_hash;
 	uint32_t netns;
 	bool seeded;
+	/* Took the address of one whose own end report is still to come. */
+	bool late_end_due;
 };
 
 struct listener {
@@ -50,6 +52,9 @@ struct listener {
 	uint64_t ino;
 	char comm[TCPWT_COMM_LEN];
 };
+
+/* A timewait socket lives at most tcp_fin_timeout (<= 120 s) then 60 s. */
+#define FORGET_NS (200 * 1000000000ULL)
 
 struct tracker {
 	const struct config *cfg;
@@ -60,6 +65,13 @@ struct tracker {
 	/* Listed by sock_diag at start-up, known by cookie until they end. */
 	struct table *cw_seeded; /* cookie -> struct cw_rec */
 	struct table *tw_seeded; /* cookie -> struct tw_rec */
+	/*
+	 * Timewait addresses whose end is to be ignored when it comes: births
+	 * our filters dropped, and sockets ended early from a parked cancel.
+	 * Any other end of an unknown timewait socket is one whose birth the
+	 * tracer never saw.
+	 */
+	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	uint16_t eph_lo, eph_hi; /* ephemeral port range */
 	struct tracker_stats stats;

@@ -2,6 +2,8 @@
 /* The tracker and TIME_WAIT: births, re-arms, expiries, kills, parked cancels. */
 /* Also reconciliation, of both states. */
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include "check.h"
 #include "tracker_fixture.h"
 
@@ -149,7 +151,18 @@ TEST(tracker_tw_born_twice)
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "one socket");
 	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xb00, 90 * S, TCPWT_TIME_WAIT);
 	g = fx_only(&f, TCPWT_TIME_WAIT);
-	ASSERT_EQ(g ? g->hist.min_ns : 0, 60 * S, "the second one measured");
+	if (ASSERT_TRUE(g, "one group")) {
+		/* The first was killed by the time the second took its address. */
+		ASSERT_EQ(g->killed, 1, "the first, killed");
+		ASSERT_EQ(g->hist.min_ns, 29 * S, "the first, until the second's birth");
+		ASSERT_EQ(g->expired, 1, "the second, expired");
+		ASSERT_EQ(g->hist.max_ns, 60 * S, "the second measured");
+		ASSERT_EQ(g->hist.count, 2, "both counted");
+	}
+	/* The first one's own report of its kill, late: nothing more. */
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xb00, 20 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->hist.count : 0, 2, "not counted twice");
+	ASSERT_EQ(tracker__stats(f.t)->tw_unseen_births, 0, "not an unseen birth either");
 	fx_teardown(&f);
 }
 
@@ -215,6 +228,104 @@ TEST(tracker_tw_open_only_in_time_wait)
 		ASSERT_EQ(oldest[2].pid, 9, "the closer");
 		ASSERT_EQ(oldest[2].state, TCPWT_TIME_WAIT, "state");
 	}
+	fx_teardown(&f);
+}
+
+/* An end as the kernel sends it: no tuple but family and ports. */
+static void tw_end_ev(struct fixture *f, uint8_t type, uint64_t id, uint64_t ts,
+		      uint16_t lport, uint16_t rport)
+{
+	struct tcpwt_event e = { .type = type, .id = id, .ts_ns = ts, .state = TCPWT_TIME_WAIT,
+				 .family = AF_INET, .lport = lport, .rport = rport };
+
+	fx_feed(f, &e);
+}
+
+static uint64_t unseen(struct fixture *f)
+{
+	return tracker__stats(f->t)->tw_unseen_births;
+}
+
+TEST(tracker_tw_unseen_births)
+{
+	struct tcpwt_tw_slot slot = { .tw = 0xc00, .ts_ns = 5 * S, .substate = TCPWT_TIME_WAIT,
+				      .family = AF_INET };
+	struct fixture f;
+
+	fx_setup(&f);
+	/* Born and ended under our eyes: nothing unseen. */
+	born(&f, 0xb00, 1 * S, TCPWT_TIME_WAIT);
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xb00, 61 * S, fx_eph(&f, 0), 443);
+	ASSERT_EQ(unseen(&f), 0, "a known socket's end");
+	/* An end with no birth: a socket the tracker never saw. */
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xb40, 62 * S, fx_eph(&f, 1), 443);
+	ASSERT_EQ(unseen(&f), 1, "an unknown socket's end");
+	/* A re-arm says nothing yet. */
+	tw_end_ev(&f, TCPWT_EV_TW_REARM, 0xb80, 62 * S, fx_eph(&f, 2), 443);
+	ASSERT_EQ(unseen(&f), 1, "re-arm of an unknown socket");
+	/* A parked cancel of an unknown socket: counted once however often read. */
+	slot.portpair = (uint32_t)fx_eph(&f, 3) << 16 | htons(443);
+	tracker__on_parked_cancel(f.t, &slot, 6 * S);
+	tracker__on_parked_cancel(f.t, &slot, 7 * S);
+	ASSERT_EQ(unseen(&f), 2, "parked cancel of an unknown socket, once");
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xc00, 8 * S, fx_eph(&f, 3), 443);
+	ASSERT_EQ(unseen(&f), 2, "its KILL event is not counted again");
+	/* A known socket killed from its slot, then its KILL, then the slot again. */
+	born(&f, 0xd00, 10 * S, TCPWT_TIME_WAIT);
+	slot.tw = 0xd00;
+	slot.ts_ns = 20 * S;
+	tracker__on_parked_cancel(f.t, &slot, 21 * S);
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xd00, 20 * S, fx_eph(&f, 4), 443);
+	tracker__on_parked_cancel(f.t, &slot, 22 * S);
+	ASSERT_EQ(unseen(&f), 2, "a kill read from the slot is not an unseen birth");
+	/* A new socket at that address: its end is news again. */
+	born(&f, 0xd00, 30 * S, TCPWT_TIME_WAIT);
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 90 * S, fx_eph(&f, 4), 443);
+	ASSERT_EQ(unseen(&f), 2, "known again");
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 91 * S, fx_eph(&f, 4), 443);
+	ASSERT_EQ(unseen(&f), 3, "after its end, the address is unknown again");
+	/* Forgotten addresses are purged once no end can come any more. */
+	born(&f, 0xe00, 100 * S, TCPWT_TIME_WAIT);
+	slot.tw = 0xe00;
+	slot.ts_ns = 101 * S;
+	tracker__on_parked_cancel(f.t, &slot, 102 * S);
+	tracker__reconcile(f.t, 400 * S);
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xe00, 401 * S, fx_eph(&f, 5), 443);
+	ASSERT_EQ(unseen(&f), 4, "a forgotten address is purged after FORGET_NS");
+	fx_teardown(&f);
+}
+
+TEST(tracker_tw_unseen_births_filtered)
+{
+	struct fixture f;
+
+	fx_setup(&f);
+	f.cfg.nports = 1;
+	f.cfg.ports[0] = 8080;
+	/* Not our port: the kernel side never sent its birth. */
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0x100, 1 * S, fx_eph(&f, 0), 443);
+	ASSERT_EQ(unseen(&f), 0, "other ports are not ours");
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0x140, 1 * S, fx_eph(&f, 1), 8080);
+	ASSERT_EQ(unseen(&f), 1, "our port");
+	/*
+	 * The kernel side matches either port, the tracker the service port: a
+	 * client whose local port is the followed one is sent, then dropped.
+	 */
+	f.cfg.ports[f.cfg.nports++] = fx_eph(&f, 7);
+	{
+		struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, 0x180, 2 * S, fx_eph(&f, 7), 443);
+
+		fx_feed(&f, fx_owned(&e, 9, "curl"));
+	}
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "dropped: service port 443 not followed");
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0x180, 62 * S, fx_eph(&f, 7), 443);
+	ASSERT_EQ(unseen(&f), 1, "the end of a birth we dropped is not news");
+	fx_teardown(&f);
+	fx_setup(&f);
+	f.cfg.npids = 1;
+	f.cfg.pids[0] = 9;
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0x200, 1 * S, fx_eph(&f, 0), 443);
+	ASSERT_EQ(unseen(&f), 0, "with -p, an ownerless end cannot be told ours");
 	fx_teardown(&f);
 }
 

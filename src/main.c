@@ -370,6 +370,7 @@ int main(int argc, char **argv)
 		}
 	}
 	r.start_ns = now_ns();
+	tracker__set_start(r.tracker, r.start_ns);
 	r.wall_start = time(NULL);
 	seed_existing(&r);
 	err = privs__drop(r.cfg.export_path || r.cfg.textfile_dir);

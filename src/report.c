@@ -458,6 +458,7 @@ int report__json_write(FILE *out, const struct report *r)
 		key_u64(&w, "missed_ends", r->stats->missed_ends);
 		key_u64(&w, "reconciled_sockets", r->stats->reconciled);
 		key_u64(&w, "tw_unseen_births", r->stats->tw_unseen_births);
+		key_u64(&w, "tw_unlisted", r->stats->tw_unlisted);
 	}
 	jsonw_obj_close(&w);
 	return jsonw_finish(&w);

@@ -308,7 +308,7 @@ static void forget_tw(struct tracker *t, uint64_t id, uint64_t ts_ns)
  * news.
  */
 static void unknown_tw_end(struct tracker *t, uint64_t id, uint8_t family, uint16_t lport,
-			   uint16_t rport)
+			   uint16_t rport, uint64_t entry_ns)
 {
 	const struct config *c = t->cfg;
 
@@ -319,7 +319,11 @@ static void unknown_tw_end(struct tracker *t, uint64_t id, uint8_t family, uint1
 		return;
 	if (c->nports && !cli__port_followed(c, lport) && !cli__port_followed(c, rport))
 		return;
-	t->stats.tw_unseen_births++;
+	/* In TIME_WAIT since before tracing: not a miss, a socket nobody listed. */
+	if (entry_ns && entry_ns < t->start_ns)
+		t->stats.tw_unlisted++;
+	else
+		t->stats.tw_unseen_births++;
 }
 
 static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
@@ -421,7 +425,7 @@ static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 	uint64_t key;
 
 	if (!find_rec(t->tw, t->tw_seeded, e->id, e->cookie, &in, &key)) {
-		unknown_tw_end(t, e->id, e->family, e->lport, e->rport);
+		unknown_tw_end(t, e->id, e->family, e->lport, e->rport, e->entry_ns);
 		return;
 	}
 	tw_end(t, &s, e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED);
@@ -441,7 +445,7 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 		/* Read at every report until its KILL event comes: count it once. */
 		if (!table__find(t->tw_forget, s->tw)) {
 			unknown_tw_end(t, s->tw, s->family, s->portpair >> 16,
-				       ntohs((uint16_t)s->portpair));
+				       ntohs((uint16_t)s->portpair), s->entry_ns);
 			forget_tw(t, s->tw, s->ts_ns);
 		}
 		return;
@@ -561,6 +565,11 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len)
 		t->stats.bad_events++;
 	}
 	return 0;
+}
+
+void tracker__set_start(struct tracker *t, uint64_t start_ns)
+{
+	t->start_ns = start_ns;
 }
 
 const struct tracker_stats *tracker__stats(struct tracker *t)

@@ -24,8 +24,13 @@ struct tracker_stats {
 	uint64_t kills_from_slots; /* kills read from the per-CPU slots */
 	uint64_t seeded_ended; /* listed at start-up, ended unmeasured */
 	uint64_t reconciled; /* tracked as open, gone from the kernel: end missed */
-	/* Timewait sockets that ended without their birth seen: never tracked. */
+	/* Timewait sockets born while tracing that ended unseen: never tracked. */
 	uint64_t tw_unseen_births;
+	/*
+	 * Timewait sockets from before tracing, in namespaces the start-up
+	 * listing could not reach, that ended unseen.
+	 */
+	uint64_t tw_unlisted;
 	uint64_t tracked_bytes; /* userspace memory of the per-socket tables */
 	uint64_t tracked_sockets;
 };
@@ -84,6 +89,8 @@ void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *old
  * any possible lifetime, CLOSE_WAIT ones sock_diag no longer lists.
  */
 void tracker__reconcile(struct tracker *t, uint64_t now_ns);
+/* When tracing began: older timewait sockets are not misses when they end. */
+void tracker__set_start(struct tracker *t, uint64_t start_ns);
 const struct tracker_stats *tracker__stats(struct tracker *t);
 
 #endif

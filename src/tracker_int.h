@@ -74,6 +74,7 @@ struct tracker {
 	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	uint16_t eph_lo, eph_hi; /* ephemeral port range */
+	uint64_t start_ns; /* tracing began (CLOCK_MONOTONIC) */
 	struct tracker_stats stats;
 };
 

@@ -292,6 +292,21 @@ TEST(tracker_tw_unseen_births)
 	tracker__reconcile(f.t, 400 * S);
 	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xe00, 401 * S, fx_eph(&f, 5), 443);
 	ASSERT_EQ(unseen(&f), 4, "a forgotten address is purged after FORGET_NS");
+	/* In TIME_WAIT since before tracing began: unlisted, not a miss. */
+	tracker__set_start(f.t, 500 * S);
+	{
+		struct tcpwt_event e = { .type = TCPWT_EV_TW_KILL, .id = 0xf00, .ts_ns = 510 * S,
+					 .entry_ns = 470 * S, .state = TCPWT_TIME_WAIT,
+					 .family = AF_INET, .lport = fx_eph(&f, 6), .rport = 443 };
+
+		fx_feed(&f, &e);
+		ASSERT_EQ(tracker__stats(f.t)->tw_unlisted, 1, "unlisted");
+		ASSERT_EQ(unseen(&f), 4, "not an unseen birth");
+		e.id = 0xf40;
+		e.entry_ns = 505 * S;
+		fx_feed(&f, &e);
+		ASSERT_EQ(unseen(&f), 5, "born while tracing: unseen");
+	}
 	fx_teardown(&f);
 }
 

@@ -283,7 +283,7 @@ static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 
 /* ---- TIME_WAIT ---- */
 
-static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how);
+static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how);
 
 /*
  * The end of the timewait socket at this address, when it comes (even more
@@ -333,7 +333,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	struct tw_rec *r;
 	uint64_t group;
 	uint32_t pid = 0;
-	bool created, late_end = false;
+	bool created;
 
 	tuple_of(e, &tp);
 	/* A new life at this address: its end will be news. */
@@ -350,7 +350,8 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 
 		t->stats.missed_ends++;
 		tw_end(t, &s, TW_END_KILLED);
-		late_end = true;
+		/* Its own report, when it comes, is not news. */
+		forget_tw(t, e->id, e->ts_ns);
 	}
 	if (e->flags & TCPWT_F_OWNER) {
 		pid = e->tgid;
@@ -369,7 +370,6 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 		t->stats.missed_ends++; /* a birth reported after a later one's */
 	r->born_ns = e->ts_ns;
 	r->tw_ns = e->state == TCPWT_TIME_WAIT ? e->ts_ns : 0;
-	r->late_end_due = late_end;
 	r->group = group;
 	r->tuple_hash = tuple_hash(&tp);
 	r->netns = tp.netns;
@@ -384,7 +384,8 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 		r->tw_ns = e->ts_ns;
 }
 
-static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how)
+/* Ends the socket the report is about; false when the tracker does not know it. */
+static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how)
 {
 	struct table *in;
 	struct tw_rec *r;
@@ -392,19 +393,16 @@ static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 
 	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
 	if (!r)
-		return;
-	/* A late report about an earlier socket at this address. */
+		return false;
+	/* A late report about an earlier socket at this address: it came. */
 	if (s->ts_ns < r->born_ns) {
-		r->late_end_due = false;
-		return;
+		table__delete(t->tw_forget, s->tw);
+		return true;
 	}
-	/* If it has not come yet, it is not news when it does. */
-	if (r->late_end_due)
-		forget_tw(t, s->tw, s->ts_ns);
 	if (s->substate != TCPWT_TIME_WAIT) {
 		t->stats.fin_wait2_only++;
 		table__delete(in, key);
-		return;
+		return true;
 	}
 	start = r->tw_ns;
 	if (!start)
@@ -415,20 +413,16 @@ static void tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 		start = s->ts_ns;
 	agg__complete(t->agg, r->group, s->ts_ns - start, how);
 	table__delete(in, key);
+	return true;
 }
 
 static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tcpwt_tw_slot s = { .tw = e->id, .ts_ns = e->ts_ns, .entry_ns = e->entry_ns,
 				   .cookie = e->cookie, .substate = e->state };
-	struct table *in;
-	uint64_t key;
 
-	if (!find_rec(t->tw, t->tw_seeded, e->id, e->cookie, &in, &key)) {
+	if (!tw_end(t, &s, e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED))
 		unknown_tw_end(t, e->id, e->family, e->lport, e->rport, e->entry_ns);
-		return;
-	}
-	tw_end(t, &s, e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED);
 }
 
 void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,

@@ -43,8 +43,6 @@ struct tw_rec {
 	uint64_t tuple_hash;
 	uint32_t netns;
 	bool seeded;
-	/* Took the address of one whose own end report is still to come. */
-	bool late_end_due;
 };
 
 struct listener {

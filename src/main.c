@@ -364,7 +364,10 @@ int main(int argc, char **argv)
 			err = delivery__enable(r.delivery, loader__state_reached(r.loader));
 		if (err) {
 			fprintf(stderr, "tcpwaittrace: --verify-delivery: cannot count "
-				"sock:inet_sock_set_state with perf: %s\n", strerror(-err));
+				"sock:inet_sock_set_state with perf: %s\n",
+				err == -ENOENT ? "its id is not in tracefs (mount -t tracefs "
+						 "nodev /sys/kernel/tracing)"
+					       : strerror(-err));
 			err = EXIT_ENV;
 			goto cleanup;
 		}

@@ -26,7 +26,7 @@
 const volatile __u8 targ_family = 0;
 const volatile bool filter_ports = false;
 const volatile bool filter_pids = false;
-/* Wake the reader only once this much is queued; 0 wakes per event. */
+/* Wake the reader only once this much is queued (a power of two); 0 wakes per event. */
 const volatile __u64 wakeup_bytes = 0;
 
 extern int CONFIG_HZ __kconfig __weak;
@@ -189,8 +189,8 @@ static __always_inline void submit(struct tcpwt_event *e)
 	} else {
 		/* Our own record is counted: it was reserved. */
 		avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-		if (avail >= RECORD_BYTES &&
-		    avail / wakeup_bytes != (avail - RECORD_BYTES) / wakeup_bytes)
+		/* Crossed a multiple: a mask, not a division (~40 cycles each). */
+		if (avail >= RECORD_BYTES && (avail & (wakeup_bytes - 1)) < RECORD_BYTES)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
 	bpf_ringbuf_submit(e, flags);

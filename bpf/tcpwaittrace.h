@@ -27,9 +27,9 @@ enum tcpwt_event_type {
 	TCPWT_EV_CW_EXIT = 2,
 	/*
 	 * A timewait socket was born (its timer was armed for the first time
-	 * and the full socket closed). tgid/comm name the task that closed
-	 * the full socket first, 0 when unknown. state is tw_substate:
-	 * FIN_WAIT2 means the peer's FIN is still to come.
+	 * and the full socket closed). sk is the full socket it replaced:
+	 * its CLOSER event names the owner. state is tw_substate: FIN_WAIT2
+	 * means the peer's FIN is still to come.
 	 */
 	TCPWT_EV_TW_BORN = 3,
 	/* The timewait timer was re-armed (e.g. FIN_WAIT2 -> TIME_WAIT). */
@@ -43,6 +43,18 @@ enum tcpwt_event_type {
 	TCPWT_EV_TW_KILL = 6,
 	/* A socket started listening: tells server sockets from clients. */
 	TCPWT_EV_LISTEN = 7,
+	/*
+	 * A task closed (or shut down) a full socket first: FIN_WAIT1, in
+	 * process context. id is the socket, tgid/comm the task: the owner of
+	 * the timewait socket it becomes (TW_BORN names it in sk), or not
+	 * (CLOSER_GONE).
+	 */
+	TCPWT_EV_CLOSER = 8,
+	/*
+	 * A socket that closed first closed for good without a timewait
+	 * socket born in its place (a reset, no timewait bucket left).
+	 */
+	TCPWT_EV_CLOSER_GONE = 9,
 };
 
 /* Set in tcpwt_event.flags. */
@@ -59,7 +71,10 @@ enum tcpwt_event_flags {
 struct tcpwt_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC */
 	__u64 id;
-	__u64 ino; /* socket inode, 0 when none (accept queue, timewait) */
+	union {
+		__u64 ino; /* CW_*, LISTEN: socket inode, 0 when none (accept queue) */
+		__u64 sk; /* TW_BORN: the full socket it replaced */
+	};
 	/* TW_* events: when TIME_WAIT began by the timer's expiry, 0 if unknown */
 	__u64 entry_ns;
 	/* Socket cookie, 0 if never asked for: names sockets sock_diag listed */
@@ -132,19 +147,6 @@ struct tcpwt_active {
 	 * misses, the tracepoint hits that reached it (--verify-delivery).
 	 */
 	__u64 state_runs;
-};
-
-/* Owner of a full socket that closed first, kept until it becomes timewait. */
-struct tcpwt_owner {
-	__u32 tgid;
-	char comm[TCPWT_COMM_LEN];
-};
-
-/* A slot of the closers table: 0 in sk when free. */
-struct tcpwt_closer {
-	__u64 sk;
-	struct tcpwt_owner owner;
-	__u32 since; /* jiffies (low 32 bits) when claimed */
 };
 
 #endif

@@ -62,7 +62,7 @@ static const struct argp_option opts[] = {
 	{ "top", OPT_TOP, "N", 0, "List the N oldest open sockets per state (default 10)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of two (default 8 MiB)", 0 },
-	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets awaiting TIME_WAIT tracked at once (default 65536, rounded up to a power of two)", 0 },
+	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets closed first, awaiting TIME_WAIT, whose owner is kept at once (default 65536)", 0 },
 	{ "export", OPT_EXPORT, "PATH", 0, "Write each report to PATH (.json, .csv or .prom), atomically", 0 },
 	{ "export-format", OPT_EXPORT_FORMAT, "FMT", 0, "json, csv or prom, whatever PATH's extension", 0 },
 	{ "listen", OPT_LISTEN, "[HOST:]PORT", 0, "Serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 by default)", 0 },

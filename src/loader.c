@@ -89,7 +89,6 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
 	struct tcpwaittrace_bpf *s;
-	uint32_t closers;
 	int err;
 
 	*stage = "open BPF object";
@@ -106,12 +105,6 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
 	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
 	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);
-	/* A power of two, so that a set index is a mask away. */
-	closers = 1;
-	while (closers < cfg->closers_max)
-		closers <<= 1;
-	bpf_map__set_max_entries(s->maps.closers, closers);
-	s->rodata->closers_mask = closers - 1;
 	*stage = "load BPF programs";
 	err = tcpwaittrace_bpf__load(s);
 	if (err)
@@ -247,7 +240,6 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
-	c->closers_evicted = __atomic_load_n(&s->bss->closers_evicted, __ATOMIC_RELAXED);
 	count_misses(s, c);
 }
 

@@ -18,9 +18,6 @@ struct loader_counters {
 	uint64_t recursion_misses; /* summed over the programs that can lose events */
 	/* Misses a twin made up for: nothing was lost. */
 	uint64_t recursion_misses_benign;
-	/* Closers evicted from a full set of the map: owners possibly lost. */
-	uint64_t closers_evicted;
-
 };
 
 /*

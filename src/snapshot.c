@@ -331,9 +331,25 @@ static void purge_forgotten(struct tracker *t, uint64_t now)
 	free(old.v);
 }
 
+/* Closers whose timewait birth has not come in CLOSER_STALE_NS. */
+static void purge_closers(struct tracker *t, uint64_t now)
+{
+	struct key_list old = {};
+	struct closer_rec *c;
+	size_t pos = 0;
+	uint64_t key;
+
+	while ((c = table__next(t->closers, &pos, &key)))
+		if (now > c->ts_ns + CLOSER_STALE_NS)
+			key_push(&old, key);
+	drop_keys(t->closers, &old);
+	free(old.v);
+}
+
 void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
 	purge_forgotten(t, now_ns);
+	purge_closers(t, now_ns);
 	t->stats.reconciled += reconcile_tw(t->tw, now_ns) + reconcile_tw(t->tw_seeded, now_ns);
 	t->stats.reconciled += reconcile_cw(t, t->cw, now_ns) + reconcile_cw(t, t->cw_seeded, now_ns);
 }

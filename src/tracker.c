@@ -46,8 +46,9 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 	t->cw_seeded = table__new(sizeof(struct cw_rec));
 	t->tw_seeded = table__new(sizeof(struct tw_rec));
 	t->tw_forget = table__new(sizeof(uint64_t));
+	t->closers = table__new(sizeof(struct closer_rec));
 	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded ||
-	    !t->tw_forget) {
+	    !t->tw_forget || !t->closers) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -65,6 +66,7 @@ void tracker__free(struct tracker *t)
 	table__free(t->cw_seeded);
 	table__free(t->tw_seeded);
 	table__free(t->tw_forget);
+	table__free(t->closers);
 	free(t);
 }
 
@@ -326,6 +328,48 @@ static void unknown_tw_end(struct tracker *t, uint64_t id, uint8_t family, uint1
 		t->stats.tw_unseen_births++;
 }
 
+/* A task closed a socket first: the owner of the timewait socket it becomes. */
+static void on_closer(struct tracker *t, const struct tcpwt_event *e)
+{
+	struct closer_rec *c;
+	bool created;
+
+	if (!(e->flags & TCPWT_F_OWNER))
+		return;
+	if (table__len(t->closers) >= t->cfg->closers_max && !table__find(t->closers, e->id)) {
+		t->stats.closers_dropped++;
+		return;
+	}
+	/* One there already: an earlier socket at this address, its end lost. */
+	c = table__get(t->closers, e->id, &created);
+	if (!c)
+		return;
+	c->ts_ns = e->ts_ns;
+	c->tgid = e->tgid;
+	c->lport = e->lport;
+	c->rport = e->rport;
+	memcpy(c->comm, e->comm, sizeof(c->comm));
+}
+
+/* Who closed the full socket sk first; false when nobody known did. */
+static bool take_closer(struct tracker *t, const struct tcpwt_event *e, uint32_t *pid,
+			char *comm)
+{
+	struct closer_rec *c = table__find(t->closers, e->sk);
+	bool ours;
+
+	if (!c)
+		return false;
+	/* Else an earlier socket at this address: it is gone, so is its closer. */
+	ours = c->lport == e->lport && c->rport == e->rport;
+	if (ours) {
+		*pid = c->tgid;
+		memcpy(comm, c->comm, TCPWT_COMM_LEN);
+	}
+	table__delete(t->closers, e->sk);
+	return ours;
+}
+
 static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 {
 	char comm[TCPWT_COMM_LEN] = "";
@@ -353,10 +397,8 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 		/* Its own report, when it comes, is not news. */
 		forget_tw(t, e->id, e->ts_ns);
 	}
-	if (e->flags & TCPWT_F_OWNER) {
-		pid = e->tgid;
-		memcpy(comm, e->comm, sizeof(comm));
-	}
+	if (e->sk)
+		take_closer(t, e, &pid, comm);
 	group = group_for(t, TCPWT_TIME_WAIT, classify(t, &tp), &tp, pid, comm);
 	if (!group) {
 		table__delete(t->tw, e->id);
@@ -554,6 +596,12 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len)
 	case TCPWT_EV_LISTEN:
 		on_listen(t, &e);
 		break;
+	case TCPWT_EV_CLOSER:
+		on_closer(t, &e);
+		break;
+	case TCPWT_EV_CLOSER_GONE:
+		table__delete(t->closers, e.id);
+		break;
 	default:
 		t->stats.events--;
 		t->stats.bad_events++;
@@ -572,6 +620,7 @@ const struct tracker_stats *tracker__stats(struct tracker *t)
 				   table__len(t->cw_seeded) + table__len(t->tw_seeded);
 	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +
 				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded) +
-				 table__bytes(t->tw_forget);
+				 table__bytes(t->tw_forget) + table__bytes(t->closers);
+	t->stats.closers_pending = table__len(t->closers);
 	return &t->stats;
 }

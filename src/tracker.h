@@ -31,6 +31,12 @@ struct tracker_stats {
 	 * listing could not reach, that ended unseen.
 	 */
 	uint64_t tw_unlisted;
+	/*
+	 * Sockets closed first that found the closers table full
+	 * (--max-closers): their timewait sockets have no owner.
+	 */
+	uint64_t closers_dropped;
+	uint64_t closers_pending; /* closed first, timewait not yet born */
 	uint64_t tracked_bytes; /* userspace memory of the per-socket tables */
 	uint64_t tracked_sockets;
 };

@@ -45,6 +45,25 @@ struct tw_rec {
 	bool seeded;
 };
 
+/*
+ * A socket a task closed first (or shut down), keyed by its struct sock
+ * address, until its timewait socket is born (or it closes without one).
+ */
+struct closer_rec {
+	uint64_t ts_ns;
+	uint32_t tgid;
+	uint16_t lport;
+	uint16_t rport;
+	char comm[TCPWT_COMM_LEN];
+};
+
+/*
+ * A closer older than this is forgotten: its birth or its end was lost, or
+ * it stays in FIN_WAIT for longer (half-closed): its timewait socket, if
+ * one comes, is then tracked without an owner.
+ */
+#define CLOSER_STALE_NS (120 * 1000000000ULL)
+
 struct listener {
 	uint32_t pid;
 	uint64_t ino;
@@ -71,6 +90,7 @@ struct tracker {
 	 */
 	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
+	struct table *closers; /* sock address -> struct closer_rec */
 	uint16_t eph_lo, eph_hi; /* ephemeral port range */
 	uint64_t start_ns; /* tracing began (CLOCK_MONOTONIC) */
 	struct tracker_stats stats;

@@ -181,9 +181,8 @@ TEST(tracker_snapshot_open_and_oldest)
 	}
 	/* Two TIME_WAIT ones, entered at 2 and 6 s. */
 	for (int i = 0; i < 2; i++) {
-		e = fx_ev(TCPWT_EV_TW_BORN, 0x600 + i, (2 + 4 * i) * S, fx_eph(&f, 10 + i), 443);
-		e.state = TCPWT_TIME_WAIT;
-		fx_feed(&f, fx_owned(&e, 9, "app"));
+		fx_born(&f, 0x600 + i, (2 + 4 * i) * S, fx_eph(&f, 10 + i), 443,
+			TCPWT_TIME_WAIT, 9, "app");
 	}
 	tracker__snapshot(f.t, 10 * S, oldest, 3, &ncw, &ntw);
 	g = fx_only(&f, TCPWT_CLOSE_WAIT);
@@ -340,7 +339,7 @@ static bool valid_record(const unsigned char *p, size_t len)
 	if (len < sizeof(e))
 		return false;
 	memcpy(&e, p, sizeof(e));
-	if (e.type < TCPWT_EV_CW_ENTER || e.type > TCPWT_EV_LISTEN)
+	if (e.type < TCPWT_EV_CW_ENTER || e.type > TCPWT_EV_CLOSER_GONE)
 		return false;
 	return e.family == AF_INET || e.family == AF_INET6 || e.type == TCPWT_EV_TW_REARM ||
 	       e.type == TCPWT_EV_TW_EXPIRE || e.type == TCPWT_EV_TW_KILL;
@@ -366,7 +365,7 @@ TEST(tracker_random_input)
 	}
 	/* Plausible records with random fields: the state machine's corners. */
 	for (int i = 0; i < 50000; i++, calls++) {
-		struct tcpwt_event e = fx_ev(1 + rnd() % 7, 1 + rnd() % 64, rnd() % (100 * S),
+		struct tcpwt_event e = fx_ev(1 + rnd() % 9, 1 + rnd() % 64, rnd() % (100 * S),
 					     rnd() % 4 ? fx_eph(&f, rnd() % 8) : 8080,
 					     rnd() % 2 ? 443 : fx_eph(&f, 9));
 

@@ -6,14 +6,12 @@
 #include <sys/socket.h>
 #include "check.h"
 #include "tracker_fixture.h"
+#include "tracker_int.h"
 
 /* A timewait socket of pid 9 "curl", client of 443, born at ts in state. */
 static void born(struct fixture *f, uint64_t id, uint64_t ts, uint8_t state)
 {
-	struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, id, ts, fx_eph(f, (int)(id % 64)), 443);
-
-	e.state = state;
-	fx_feed(f, fx_owned(&e, 9, "curl"));
+	fx_born(f, id, ts, fx_eph(f, (int)(id % 64)), 443, state, 9, "curl");
 }
 
 TEST(tracker_tw_expire)
@@ -327,11 +325,7 @@ TEST(tracker_tw_unseen_births_filtered)
 	 * client whose local port is the followed one is sent, then dropped.
 	 */
 	f.cfg.ports[f.cfg.nports++] = fx_eph(&f, 7);
-	{
-		struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, 0x180, 2 * S, fx_eph(&f, 7), 443);
-
-		fx_feed(&f, fx_owned(&e, 9, "curl"));
-	}
+	fx_born(&f, 0x180, 2 * S, fx_eph(&f, 7), 443, TCPWT_TIME_WAIT, 9, "curl");
 	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "dropped: service port 443 not followed");
 	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0x180, 62 * S, fx_eph(&f, 7), 443);
 	ASSERT_EQ(unseen(&f), 1, "the end of a birth we dropped is not news");
@@ -341,6 +335,110 @@ TEST(tracker_tw_unseen_births_filtered)
 	f.cfg.pids[0] = 9;
 	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0x200, 1 * S, fx_eph(&f, 0), 443);
 	ASSERT_EQ(unseen(&f), 0, "with -p, an ownerless end cannot be told ours");
+	fx_teardown(&f);
+}
+
+/* The owner of a timewait socket: the CLOSER event of the full socket it replaced. */
+static uint32_t tw_owner(struct fixture *f)
+{
+	struct open_sock oldest[2];
+	size_t ncw, ntw;
+	struct group *g;
+
+	tracker__snapshot(f->t, 10 * S, oldest, 1, &ncw, &ntw);
+	g = fx_only(f, TCPWT_TIME_WAIT);
+
+	return g ? g->key.pid : 0xffffffffu;
+}
+
+static void closer_ev(struct fixture *f, uint64_t sk, uint64_t ts, uint16_t lport,
+		      uint32_t pid)
+{
+	struct tcpwt_event e = fx_ev(TCPWT_EV_CLOSER, sk, ts, lport, 443);
+
+	fx_feed(f, fx_owned(&e, pid, "curl"));
+}
+
+static void birth_of(struct fixture *f, uint64_t tw, uint64_t sk, uint64_t ts, uint16_t lport)
+{
+	struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, tw, ts, lport, 443);
+
+	e.sk = sk;
+	e.state = TCPWT_TIME_WAIT;
+	fx_feed(f, &e);
+}
+
+TEST(tracker_closers_join)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+
+	fx_setup(&f);
+	/* Joined by the full socket's address, and taken out. */
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 1, "pending");
+	birth_of(&f, 0xa00, 0x1000, 1 * S + MS, fx_eph(&f, 1));
+	ASSERT_EQ(tw_owner(&f), 9, "owner from the closer");
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 0, "taken");
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	/* Closed for good without a timewait socket (a reset): forgotten. */
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	e = fx_ev(TCPWT_EV_CLOSER_GONE, 0x1000, 2 * S, fx_eph(&f, 1), 443);
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 0, "gone");
+	/* The next socket at that address has other ports and nobody's close. */
+	closer_ev(&f, 0x1000, 3 * S, fx_eph(&f, 2), 9);
+	birth_of(&f, 0xa01, 0x1000, 4 * S, fx_eph(&f, 3));
+	ASSERT_EQ(tw_owner(&f), 0, "an earlier socket's closer is not its owner");
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 0, "and is gone with it");
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	/* A closer whose birth never comes is forgotten after CLOSER_STALE_NS. */
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	closer_ev(&f, 0x2000, 100 * S, fx_eph(&f, 2), 9);
+	tracker__reconcile(f.t, 1 * S + CLOSER_STALE_NS + 1);
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 1, "the stale one purged");
+	ASSERT_EQ(tracker__stats(f.t)->closers_dropped, 0, "not counted as dropped");
+	fx_teardown(&f);
+}
+
+TEST(tracker_closers_full)
+{
+	struct fixture f;
+
+	fx_setup(&f);
+	f.cfg.closers_max = 2;
+	for (int i = 0; i < 3; i++)
+		closer_ev(&f, 0x1000 + i, 1 * S, fx_eph(&f, i), 9);
+	/* The same socket again takes no more room. */
+	closer_ev(&f, 0x1001, 1 * S, fx_eph(&f, 1), 9);
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 2, "room for two");
+	ASSERT_EQ(tracker__stats(f.t)->closers_dropped, 1, "the third counted");
+	for (int i = 0; i < 3; i++)
+		birth_of(&f, 0xa00 + i, 0x1000 + i, 2 * S, fx_eph(&f, i));
+	ASSERT_EQ(tw_owner(&f), 0xffffffffu, "not one group");
+	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 2, "owned and ownerless");
+	fx_teardown(&f);
+}
+
+TEST(tracker_closers_pid_filter)
+{
+	struct fixture f;
+
+	fx_setup(&f);
+	f.cfg.npids = 1;
+	f.cfg.pids[0] = 9;
+	/* The kernel sends closers of pid 9 only, and every birth. */
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	birth_of(&f, 0xa00, 0x1000, 2 * S, fx_eph(&f, 1));
+	birth_of(&f, 0xa01, 0x2000, 2 * S, fx_eph(&f, 2));
+	ASSERT_EQ(tw_owner(&f), 9, "only pid 9's socket tracked");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "one tracked");
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xa01, 62 * S, fx_eph(&f, 2), 443);
+	ASSERT_EQ(unseen(&f), 0, "the other one's end is not news");
 	fx_teardown(&f);
 }
 

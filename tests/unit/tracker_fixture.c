@@ -19,6 +19,7 @@ void fx_setup(struct fixture *f)
 	if (!mkdtemp(f->root))
 		abort();
 	f->cfg.top = 10;
+	f->cfg.closers_max = 1000;
 	f->agg = agg__new();
 	f->owners = owners__new(f->root, NULL, 0);
 	f->t = tracker__new(&f->cfg, f->agg, f->owners);
@@ -104,6 +105,22 @@ struct tcpwt_event *fx_owned(struct tcpwt_event *e, uint32_t pid, const char *co
 void fx_feed(struct fixture *f, const struct tcpwt_event *e)
 {
 	tracker__on_data(f->t, e, sizeof(*e));
+}
+
+void fx_born(struct fixture *f, uint64_t id, uint64_t ts, uint16_t lport, uint16_t rport,
+	     uint8_t state, uint32_t pid, const char *comm)
+{
+	struct tcpwt_event e;
+
+	if (pid) {
+		e = fx_ev(TCPWT_EV_CLOSER, FX_SK(id), ts > MS ? ts - MS : 0, lport, rport);
+		e.state = TCPWT_FIN_WAIT1;
+		fx_feed(f, fx_owned(&e, pid, comm));
+	}
+	e = fx_ev(TCPWT_EV_TW_BORN, id, ts, lport, rport);
+	e.sk = FX_SK(id);
+	e.state = state;
+	fx_feed(f, &e);
 }
 
 void fx_tw(struct fixture *f, uint8_t type, uint64_t id, uint64_t ts, uint8_t state)

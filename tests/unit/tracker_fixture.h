@@ -20,7 +20,7 @@ struct fixture {
 	uint16_t eph_lo, eph_hi; /* the host's ephemeral port range */
 };
 
-/* cfg is zeroed with top 10: set filters before the first event. */
+/* cfg is zeroed with top 10, 1000 closers: set filters before the first event. */
 void fx_setup(struct fixture *f);
 void fx_teardown(struct fixture *f);
 /* <root>/<pid>/comm, <root>/<pid>/fd/<3+i> -> socket:[inos[i]], plus a pipe. */
@@ -30,6 +30,13 @@ void fx_process(struct fixture *f, uint32_t pid, const char *comm, const uint64_
 struct tcpwt_event fx_ev(uint8_t type, uint64_t id, uint64_t ts, uint16_t lport, uint16_t rport);
 struct tcpwt_event *fx_owned(struct tcpwt_event *e, uint32_t pid, const char *comm);
 void fx_feed(struct fixture *f, const struct tcpwt_event *e);
+/*
+ * The full socket FX_SK(id) closed first by pid (no CLOSER event if 0), then
+ * the birth of timewait socket id in its place, as the kernel reports them.
+ */
+#define FX_SK(id) ((id) | 0xffff000000000000ULL)
+void fx_born(struct fixture *f, uint64_t id, uint64_t ts, uint16_t lport, uint16_t rport,
+	     uint8_t state, uint32_t pid, const char *comm);
 /* A TW_* event with a substate. */
 void fx_tw(struct fixture *f, uint8_t type, uint64_t id, uint64_t ts, uint8_t state);
 /* Groups of a state with anything to show, and the only one (NULL unless one). */

@@ -45,14 +45,16 @@ enum tcpwt_event_type {
 	TCPWT_EV_LISTEN = 7,
 	/*
 	 * A task closed (or shut down) a full socket first: FIN_WAIT1, in
-	 * process context. id is the socket, tgid/comm the task: the owner of
+	 * process context. id is the socket (with family and ports, no
+	 * addresses: the join is by id), tgid/comm the task: the owner of
 	 * the timewait socket it becomes (TW_BORN names it in sk), or not
 	 * (CLOSER_GONE).
 	 */
 	TCPWT_EV_CLOSER = 8,
 	/*
 	 * A socket that closed first closed for good without a timewait
-	 * socket born in its place (a reset, no timewait bucket left).
+	 * socket born in its place (a reset, no timewait bucket left); family
+	 * and ports only.
 	 */
 	TCPWT_EV_CLOSER_GONE = 9,
 };

@@ -84,6 +84,8 @@ wait_ready() {
 start_tracer() {
 	local name=$1
 	shift
+	# Not the previous round's banner: the shell may truncate after the first look.
+	rm -f "$work/$name.json" "$work/$name.err"
 	"$TRACER" -o json "$@" >"$work/$name.json" 2>"$work/$name.err" &
 	tp=$!
 	bg+=("$tp")
@@ -92,6 +94,7 @@ start_tracer() {
 
 # start_empty: the empty programs attached, their loader's pid in ep.
 start_empty() {
+	rm -f "$work/empty.out"
 	"$top/.output/bench-empty" >"$work/empty.out" 2>&1 &
 	ep=$!
 	bg+=("$ep")

@@ -38,6 +38,9 @@ netns_new() {
 
 # tracer_start ARGS...: the tracer in the background, JSON to $OUT, attached on return.
 tracer_start() {
+	# The previous tracer's banner must not pass for this one's: the
+	# shell may not have truncated the file yet when the loop first reads.
+	rm -f "$OUT" "$WORK/tracer.err"
 	"$TRACER" -o json "$@" >"$OUT" 2>"$WORK/tracer.err" &
 	TRACER_PID=$!
 	for _ in $(seq 100); do
@@ -84,6 +87,7 @@ wl_bg() {
 	local ns=$1 name=$2
 	shift 2
 	local ready="$WORK/$name.ready"
+	rm -f "$ready" # a previous run's under the same name is not this one's
 	ip netns exec "$ns" "$WL" "$@" --ready "$ready" >"$WORK/$name.out" 2>&1 &
 	BG_PIDS+=($!)
 	printf -v "${name}_JOB" '%s' "$!"

@@ -351,23 +351,20 @@ static void on_closer(struct tracker *t, const struct tcpwt_event *e)
 	memcpy(c->comm, e->comm, sizeof(c->comm));
 }
 
-/* Who closed the full socket sk first; false when nobody known did. */
-static bool take_closer(struct tracker *t, const struct tcpwt_event *e, uint32_t *pid,
+/* Who closed the full socket sk first, into pid and comm when known. */
+static void take_closer(struct tracker *t, const struct tcpwt_event *e, uint32_t *pid,
 			char *comm)
 {
 	struct closer_rec *c = table__find(t->closers, e->sk);
-	bool ours;
 
 	if (!c)
-		return false;
+		return;
 	/* Else an earlier socket at this address: it is gone, so is its closer. */
-	ours = c->lport == e->lport && c->rport == e->rport;
-	if (ours) {
+	if (c->lport == e->lport && c->rport == e->rport) {
 		*pid = c->tgid;
 		memcpy(comm, c->comm, TCPWT_COMM_LEN);
 	}
 	table__delete(t->closers, e->sk);
-	return ours;
 }
 
 static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
@@ -478,12 +475,10 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 		return;
 	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
 	if (!r) {
-		/* Read at every report until its KILL event comes: count it once. */
-		if (!table__find(t->tw_forget, s->tw)) {
-			unknown_tw_end(t, s->tw, s->family, s->portpair >> 16,
-				       ntohs((uint16_t)s->portpair), s->entry_ns);
-			forget_tw(t, s->tw, s->ts_ns);
-		}
+		/* Read at every report until its KILL event comes: counted once. */
+		unknown_tw_end(t, s->tw, s->family, s->portpair >> 16,
+			       ntohs((uint16_t)s->portpair), s->entry_ns);
+		forget_tw(t, s->tw, s->ts_ns);
 		return;
 	}
 	if (s->ts_ns < r->born_ns)

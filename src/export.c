@@ -347,7 +347,7 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 	if (r->verifying)
 		fprintf(out, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} %llu\n",
 			(unsigned long long)r->undelivered);
-	fprintf(out, "# HELP tcpwaittrace_untracked_sockets_total Sockets a full map could not track.\n"
+	fprintf(out, "# HELP tcpwaittrace_untracked_sockets_total Sockets the tracer could not follow (start unseen, or a full table).\n"
 		     "# TYPE tcpwaittrace_untracked_sockets_total counter\n"
 		     "tcpwaittrace_untracked_sockets_total %llu\n",
 		(unsigned long long)r->untracked_sockets);

@@ -180,7 +180,8 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->recursion_misses = c.recursion_misses;
 	rep->recursion_misses_benign = c.recursion_misses_benign;
 	rep->stats = tracker__stats(r->tracker);
-	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births;
+	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births +
+				 rep->stats->cw_unseen_entries;
 	rep->host = r->uts.nodename;
 	rep->kernel = r->uts.release;
 	return 0;

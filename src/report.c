@@ -459,6 +459,7 @@ int report__json_write(FILE *out, const struct report *r)
 		key_u64(&w, "reconciled_sockets", r->stats->reconciled);
 		key_u64(&w, "tw_unseen_births", r->stats->tw_unseen_births);
 		key_u64(&w, "tw_unlisted", r->stats->tw_unlisted);
+		key_u64(&w, "cw_unseen_entries", r->stats->cw_unseen_entries);
 		key_u64(&w, "closers_dropped", r->stats->closers_dropped);
 		key_u64(&w, "closers_pending", r->stats->closers_pending);
 	}

@@ -156,6 +156,8 @@ static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
 		uint64_t group;
 		bool shared;
 
+		if (r->gone)
+			continue; /* not open: its exit was lost, or is on its way */
 		resolve_owner(t, r, r->ino, &s.pid, s.comm, &shared);
 		group = group_for(t, TCPWT_CLOSE_WAIT, r->role, &r->tp, s.pid, s.comm);
 		if (!group)
@@ -280,38 +282,45 @@ static int on_cw_exists(const struct sd_sock *s, void *arg)
 	return 0;
 }
 
+/*
+ * CLOSE_WAIT sockets sock_diag no longer lists: their exit was lost, or is
+ * still on its way (the listing can overtake the ring buffer). Marked gone
+ * the first time; dropped, and counted, at the next reconciliation unless
+ * their exit came in between.
+ */
 static size_t reconcile_cw(struct tracker *t, struct table *recs, uint64_t now)
 {
 	struct diag_match m = { .t = t, .now_ns = now };
-	struct key_list gone = {};
+	struct key_list drop = {};
 	struct table *netns_set;
 	struct cw_rec *r;
-	size_t pos = 0, n = 0;
+	size_t pos = 0, n;
 	uint64_t key, *found;
 	bool created;
 
 	m.want = table__new(sizeof(uint64_t));
 	netns_set = table__new(1);
-	if (!m.want || !netns_set)
-		goto out;
-	while ((r = table__next(recs, &pos, NULL))) {
-		if (now < r->enter_ns + RECONCILE_MIN_AGE_NS)
+	while ((r = table__next(recs, &pos, &key))) {
+		if (r->gone) {
+			key_push(&drop, key);
+			continue;
+		}
+		if (!m.want || !netns_set || now < r->enter_ns + RECONCILE_MIN_AGE_NS)
 			continue;
 		table__get(m.want, tuple_hash(&r->tp), &created);
 		table__get(netns_set, (uint64_t)r->tp.netns | 1ULL << 32, &created);
 	}
-	if (!table__len(m.want))
-		goto out;
-	dump_namespaces(netns_set, SD_STATE(TCPWT_CLOSE_WAIT), on_cw_exists, &m);
-	pos = 0;
-	while ((r = table__next(recs, &pos, &key))) {
-		found = table__find(m.want, tuple_hash(&r->tp));
-		if (found && !*found)
-			key_push(&gone, key);
+	n = drop_keys(recs, &drop);
+	if (m.want && netns_set && table__len(m.want)) {
+		dump_namespaces(netns_set, SD_STATE(TCPWT_CLOSE_WAIT), on_cw_exists, &m);
+		pos = 0;
+		while ((r = table__next(recs, &pos, NULL))) {
+			found = table__find(m.want, tuple_hash(&r->tp));
+			if (found && !*found)
+				r->gone = true;
+		}
 	}
-	n = drop_keys(recs, &gone);
-out:
-	free(gone.v);
+	free(drop.v);
 	table__free(m.want);
 	table__free(netns_set);
 	return n;

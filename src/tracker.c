@@ -151,6 +151,14 @@ uint64_t tuple_hash(const struct tuple *tp)
 	return table__hash(tp, sizeof(*tp));
 }
 
+bool group_followed(const struct tracker *t, uint8_t role, const struct tuple *tp,
+		    uint32_t pid)
+{
+	return cli__port_followed(t->cfg, service_port(role, tp)) &&
+	       cli__pid_followed(t->cfg, pid) &&
+	       (!t->cfg->family || t->cfg->family == tp->family);
+}
+
 /* 0 when the group is filtered out (or on ENOMEM). */
 uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
 			  const struct tuple *tp, uint32_t pid, const char *comm)
@@ -159,11 +167,9 @@ uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role,
 	bool created;
 	uint64_t id;
 
+	if (!group_followed(t, role, tp, pid))
+		return 0;
 	k.port = service_port(role, tp);
-	if (!cli__port_followed(t->cfg, k.port) || !cli__pid_followed(t->cfg, pid))
-		return 0;
-	if (t->cfg->family && t->cfg->family != tp->family)
-		return 0;
 	strncpy(k.comm, comm, sizeof(k.comm) - 1);
 	id = agg__group(t->agg, &k, &created);
 	/* Read now: clients are often gone by report time. */
@@ -187,7 +193,11 @@ static void on_cw_enter(struct tracker *t, const struct tcpwt_event *e)
 	if (!r)
 		return;
 	if (!created) {
-		t->stats.missed_ends++;
+		/* The socket before at this address: its exit was lost. */
+		if (r->gone)
+			t->stats.reconciled++;
+		else
+			t->stats.missed_ends++;
 		memset(r, 0, sizeof(*r));
 	}
 	r->enter_ns = e->ts_ns;
@@ -252,6 +262,30 @@ static void *find_rec(struct table *by_addr, struct table *by_cookie, uint64_t i
 	return table__find(by_cookie, cookie);
 }
 
+/*
+ * The exit of a socket whose entry into CLOSE_WAIT the tracer never saw (a
+ * full ring buffer dropped it, or its hit reached no program; the kernel
+ * side filters both alike, by family and port, so a filter is not why):
+ * counted, unless the report would not have shown the socket anyway (with
+ * -p, only a socket whose owner is known and followed counts).
+ */
+static void unseen_cw_exit(struct tracker *t, const struct tcpwt_event *e)
+{
+	struct cw_rec r = { 0 };
+	char comm[TCPWT_COMM_LEN];
+	uint32_t pid;
+	bool shared;
+
+	tuple_of(e, &r.tp);
+	r.role = classify(t, &r.tp);
+	if (e->flags & TCPWT_F_OWNER)
+		pid = e->tgid;
+	else
+		resolve_owner(t, &r, e->ino, &pid, comm, &shared);
+	if (group_followed(t, r.role, &r.tp, pid))
+		t->stats.cw_unseen_entries++;
+}
+
 static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 {
 	char comm[TCPWT_COMM_LEN];
@@ -262,8 +296,10 @@ static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 	bool shared;
 
 	r = find_rec(t->cw, t->cw_seeded, e->id, e->cookie, &in, &key);
-	if (!r)
-		return; /* filtered out */
+	if (!r) {
+		unseen_cw_exit(t, e);
+		return;
+	}
 	if (r->seeded) {
 		/* Its entry was never seen: no duration to measure. */
 		t->stats.seeded_ended++;

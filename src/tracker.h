@@ -32,6 +32,11 @@ struct tracker_stats {
 	 */
 	uint64_t tw_unlisted;
 	/*
+	 * Sockets that left CLOSE_WAIT while tracing whose entry the tracer
+	 * never saw: never tracked.
+	 */
+	uint64_t cw_unseen_entries;
+	/*
 	 * Sockets closed first that found the closers table full
 	 * (--max-closers): their timewait sockets have no owner.
 	 */

@@ -28,6 +28,11 @@ struct cw_rec {
 	uint32_t pid; /* seen acting on it in process context, 0 if not */
 	uint8_t role;
 	bool seeded; /* listed at start-up: enter_ns is only when tracing began */
+	/*
+	 * sock_diag no longer lists it: dropped at the next reconciliation
+	 * unless its exit, still on its way then, comes first.
+	 */
+	bool gone;
 	char comm[TCPWT_COMM_LEN];
 	uint64_t estimate_ns; /* seeded: entry estimated from tcp_info, 0 if none */
 };
@@ -99,6 +104,9 @@ struct tracker {
 uint16_t service_port(uint8_t role, const struct tuple *tp);
 uint64_t tuple_hash(const struct tuple *tp);
 void tuple_of_diag(const struct sd_sock *s, struct tuple *tp);
+/* Would a socket of this role, tuple and owner be reported? */
+bool group_followed(const struct tracker *t, uint8_t role, const struct tuple *tp,
+		    uint32_t pid);
 /* 0 when the group is filtered out (or on ENOMEM). */
 uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role, const struct tuple *tp,
 		   uint32_t pid, const char *comm);

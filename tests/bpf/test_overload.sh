@@ -2,8 +2,9 @@
 # Overload is reported, never hidden: with a tiny ring buffer and a tiny
 # closers table under churn, the reported lost_events equal the kernel's
 # count and untracked_sockets the closers the table had no room for plus the
-# timewait sockets that ended without their birth seen (births the full ring
-# buffer dropped), and what was tracked stays right.
+# timewait sockets that ended without their birth seen and the CLOSE_WAIT
+# sockets that left it without their entry seen (births and entries the full
+# ring buffer dropped), and what was tracked stays right.
 . "$(dirname "$0")/lib.sh"
 PORT=18040 HPORT=18041 HOLD=300 N=5
 netns_new NS
@@ -29,8 +30,11 @@ dropped=$(jq .closers_dropped "$OUT")
 check_ge "kernel counted ring buffer drops" "$k_lost" 1
 check_ge "the closers table dropped some" "$dropped" 1
 check_eq "reported ringbuf_full == kernel counter" "$(jq .ringbuf_full "$OUT")" "$k_lost"
-check_eq "reported untracked == dropped closers + ends of unseen births" "$(jq .untracked_sockets "$OUT")" \
-	"$((dropped + $(jq .tw_unseen_births "$OUT")))"
+check_eq "reported untracked == dropped closers + unseen births + unseen entries" \
+	"$(jq .untracked_sockets "$OUT")" \
+	"$((dropped + $(jq '.tw_unseen_births + .cw_unseen_entries' "$OUT")))"
+# A 4 KiB ring under churn drops entries whose exits find room (~1,700 here).
+check_ge "CLOSE_WAIT exits without their entry counted" "$(jq .cw_unseen_entries "$OUT")" 1
 check_ge "lost_events includes the drops" "$(jq .lost_events "$OUT")" "$k_lost"
 g=$(group CLOSE_WAIT $HPORT server)
 if [ -n "$g" ]; then

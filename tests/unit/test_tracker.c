@@ -27,9 +27,49 @@ TEST(tracker_cw_owner_at_close)
 	ASSERT_EQ(fx_groups(&f, TCPWT_TIME_WAIT), 0, "no TIME_WAIT group");
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "forgotten once ended");
 	ASSERT_EQ(tracker__stats(f.t)->events, 2, "events");
-	/* An exit without its entry (filtered, or before tracing): nothing. */
+	/* An exit without its entry: not measured, counted. */
 	fx_feed(&f, &e);
-	ASSERT_EQ(g ? g->hist.count : 0, 1, "an unknown socket's exit is ignored");
+	ASSERT_EQ(g ? g->hist.count : 0, 1, "an unknown socket's exit is not measured");
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 1, "it is counted");
+	fx_teardown(&f);
+}
+
+/* Exits of sockets whose entry was never seen count when the report would show them. */
+TEST(tracker_cw_unseen_entries)
+{
+	static const uint64_t inos[] = { 4321 };
+	struct fixture f;
+	struct tcpwt_event e;
+
+	fx_setup(&f);
+	f.cfg.npids = 1;
+	f.cfg.pids[0] = 42;
+	fx_process(&f, 42, "srv", inos, 1);
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x1, 1 * S, 8080, fx_eph(&f, 0));
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 1, "closed by the followed pid");
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x2, 1 * S, 8080, fx_eph(&f, 1));
+	fx_feed(&f, fx_owned(&e, 43, "other"));
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 1, "closed by another pid: not ours");
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x3, 1 * S, 8080, fx_eph(&f, 2));
+	e.ino = 4321;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 2, "reset in softirq, held by the followed pid");
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x4, 1 * S, 8080, fx_eph(&f, 3));
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 2, "owner unknown: not known to be ours");
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "none measured");
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	f.cfg.nports = 1;
+	f.cfg.ports[0] = 443;
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x5, 1 * S, 8080, fx_eph(&f, 0));
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 0, "service port not followed");
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x6, 1 * S, fx_eph(&f, 1), 443);
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 1, "a client of a followed port");
 	fx_teardown(&f);
 }
 

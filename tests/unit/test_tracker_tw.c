@@ -444,8 +444,11 @@ TEST(tracker_closers_pid_filter)
 
 TEST(tracker_reconcile)
 {
+	struct open_sock oldest[8];
 	struct fixture f;
 	struct tcpwt_event e;
+	struct group *g;
+	size_t ncw, ntw;
 
 	fx_setup(&f);
 	/* TIME_WAIT whose end was lost: 99 s is past any TIME_WAIT's life. */
@@ -459,7 +462,44 @@ TEST(tracker_reconcile)
 	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd00, 1 * S, 8080, fx_eph(&f, 2)), &e));
 	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd01, 99 * S, 8080, fx_eph(&f, 3)), &e));
 	tracker__reconcile(f.t, 100 * S);
-	ASSERT_EQ(tracker__stats(f.t)->reconciled, 2, "the stale ones dropped");
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 1, "the stale TIME_WAIT dropped");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 3, "the gone CLOSE_WAIT waits a round");
+	tracker__snapshot(f.t, 100 * S, oldest, 4, &ncw, &ntw);
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	ASSERT_EQ(g ? g->open : 0, 1, "and is not shown open: only the young one is");
+	ASSERT_EQ(ncw, 1, "one CLOSE_WAIT open");
+	tracker__reconcile(f.t, 110 * S);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 2, "then dropped: its exit never came");
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 2, "the live ones kept");
+	fx_teardown(&f);
+}
+
+/* An exit the listing overtook (still in the ring buffer) is measured, not lost. */
+TEST(tracker_reconcile_exit_on_its_way)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+	struct group *g;
+
+	fx_setup(&f);
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xd00, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	tracker__reconcile(f.t, 10 * S);
+	e.type = TCPWT_EV_CW_EXIT;
+	e.ts_ns = 9 * S;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	ASSERT_EQ(g ? g->hist.min_ns : 0, 8 * S, "measured");
+	tracker__reconcile(f.t, 20 * S);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 0, "not reconciled");
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 0, "not unseen");
+	/* A new socket at a gone one's address: the old one's exit was lost. */
+	e.type = TCPWT_EV_CW_ENTER;
+	e.ts_ns = 21 * S;
+	fx_feed(&f, &e);
+	tracker__reconcile(f.t, 30 * S);
+	e.ts_ns = 31 * S;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 1, "counted once, as reconciled");
+	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 0, "not as a missed end too");
 	fx_teardown(&f);
 }

@@ -150,7 +150,8 @@ for round in $(seq "$ROUNDS"); do
 	read -r u ue uc < <(churn $((port++)))
 	new_ns
 	read -r t te tc tcpu trss < <(traced $((port++)))
-	lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign] | @tsv' -r "$work/tracer.json")
+	lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign,
+		.tw_unseen_births, .cw_unseen_entries] | @tsv' -r "$work/tracer.json")
 	awk -v c="$tc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
 	new_ns
 	read -r p pe pc _ _ < <(traced $((port++)) -p "$unrelated")
@@ -243,7 +244,8 @@ reset_churn_stats
 kill -INT "$ep"
 wait "$ep" || true
 
-echo "== losses (must be 0 but the last): ringbuf_full recursion_misses untracked_sockets recursion_misses_benign, per round"
+echo "== losses, per round: ringbuf_full recursion_misses untracked_sockets (must be 0);" \
+	"recursion_misses_benign; of the untracked, tw_unseen_births cw_unseen_entries"
 cat "$work/lost"
 echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"
 

@@ -151,8 +151,9 @@ uint64_t tuple_hash(const struct tuple *tp)
 	return table__hash(tp, sizeof(*tp));
 }
 
-bool group_followed(const struct tracker *t, uint8_t role, const struct tuple *tp,
-		    uint32_t pid)
+/* Would a socket of this role, tuple and owner be reported? */
+static bool group_followed(const struct tracker *t, uint8_t role, const struct tuple *tp,
+			   uint32_t pid)
 {
 	return cli__port_followed(t->cfg, service_port(role, tp)) &&
 	       cli__pid_followed(t->cfg, pid) &&
@@ -280,8 +281,10 @@ static void unseen_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 	r.role = classify(t, &r.tp);
 	if (e->flags & TCPWT_F_OWNER)
 		pid = e->tgid;
-	else
+	else if (t->cfg->npids)
 		resolve_owner(t, &r, e->ino, &pid, comm, &shared);
+	else
+		pid = 0; /* whoever it was, followed: no need to look */
 	if (group_followed(t, r.role, &r.tp, pid))
 		t->stats.cw_unseen_entries++;
 }

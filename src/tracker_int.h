@@ -104,9 +104,6 @@ struct tracker {
 uint16_t service_port(uint8_t role, const struct tuple *tp);
 uint64_t tuple_hash(const struct tuple *tp);
 void tuple_of_diag(const struct sd_sock *s, struct tuple *tp);
-/* Would a socket of this role, tuple and owner be reported? */
-bool group_followed(const struct tracker *t, uint8_t role, const struct tuple *tp,
-		    uint32_t pid);
 /* 0 when the group is filtered out (or on ENOMEM). */
 uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role, const struct tuple *tp,
 		   uint32_t pid, const char *comm);

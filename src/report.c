@@ -49,25 +49,17 @@ static const char *role_name(uint8_t role)
 	return role == ROLE_SERVER ? "server" : "client";
 }
 
-static void owner_name(char *buf, size_t len, uint32_t pid, const char *comm)
+/*
+ * The owner's name, sanitized; an unknown one says whether it was there before
+ * tracing, shorter in a COMM column (cell).
+ */
+static void owner_name(char *buf, size_t len, uint32_t pid, const char *comm, bool cell)
 {
 	char safe[TCPWT_COMM_LEN];
 
 	if (!pid) {
-		snprintf(buf, len, strcmp(comm, TCPWT_PREEXISTING) ? "unknown" : "unknown (pre-existing)");
-		return;
-	}
-	report__sanitize(safe, comm, sizeof(safe));
-	snprintf(buf, len, "%s", safe);
-}
-
-/* The same, cut to the width of a COMM column. */
-static void owner_cell(char *buf, size_t len, uint32_t pid, const char *comm)
-{
-	char safe[TCPWT_COMM_LEN];
-
-	if (!pid) {
-		snprintf(buf, len, strcmp(comm, TCPWT_PREEXISTING) ? "unknown" : "(pre-existing)");
+		snprintf(buf, len, "%s", strcmp(comm, TCPWT_PREEXISTING) ? "unknown" :
+					 cell ? "(pre-existing)" : "unknown (pre-existing)");
 		return;
 	}
 	report__sanitize(safe, comm, sizeof(safe));
@@ -107,7 +99,7 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 				"EXPIRED", "KILLED");
 			header = true;
 		}
-		owner_cell(name, sizeof(name), g->key.pid, g->key.comm);
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm, true);
 		report__fmt_duration(oldest, sizeof(oldest), g->oldest_open_ns);
 		report__fmt_duration(q[0], sizeof(q[0]), h->min_ns);
 		hist__percentiles(h, qs, 2, p);
@@ -156,7 +148,7 @@ static void print_histograms(FILE *out, const struct report *r)
 			more++;
 			continue;
 		}
-		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm, false);
 		report__fmt_duration(p90, sizeof(p90), hist__percentile(&g->hist, 0.9));
 		fprintf(out, "\n%s, %s %u, %s[%u]: %llu sockets, p90 %s\n",
 			state_name(g->key.state), role_name(g->key.role), g->key.port,
@@ -183,7 +175,7 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 
 		report__fmt_duration(d, sizeof(d), s->age_ns);
 		snprintf(age, sizeof(age), "%s%s", s->estimated ? "~" : s->lower_bound ? ">=" : "", d);
-		owner_cell(name, sizeof(name), s->pid, s->comm);
+		owner_name(name, sizeof(name), s->pid, s->comm, true);
 		fprintf(out, "%-10s %-7u %-15s %5u %-6s", age, s->pid, name, s->port,
 			role_name(s->role));
 		if (s->family) {
@@ -207,7 +199,7 @@ static void print_findings(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->ngroups && shown < 5; i++) {
 		const struct group *g = r->groups[i];
 
-		owner_name(name, sizeof(name), g->key.pid, g->key.comm);
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm, false);
 		report__fmt_duration(age, sizeof(age), g->oldest_open_ns);
 		if (g->key.state == TCPWT_CLOSE_WAIT && g->open) {
 			fprintf(out, "* %s[%u] holds %llu %s socket%s on port %u in CLOSE_WAIT, oldest %s%s: "
@@ -318,7 +310,7 @@ static void owner_json(struct jsonw *w, uint32_t pid, const char *comm)
 {
 	char name[32];
 
-	owner_name(name, sizeof(name), pid, comm);
+	owner_name(name, sizeof(name), pid, comm, false);
 	jsonw_key(w, "pid");
 	if (pid)
 		jsonw_u64(w, pid);

@@ -79,15 +79,11 @@ struct {
 	__type(value, struct tcpwt_active);
 } active SEC(".maps");
 
-static __always_inline __u32 *active_flag(int hook)
+static __always_inline struct tcpwt_active *this_cpu_active(void)
 {
-	struct tcpwt_active *a;
 	__u32 zero = 0;
 
-	a = bpf_map_lookup_elem(&active, &zero);
-	if (!a || hook < 0 || hook >= TCPWT_HOOKS)
-		return NULL;
-	return &a->on[hook];
+	return bpf_map_lookup_elem(&active, &zero);
 }
 
 static __always_inline bool port_match(__u16 lport, __u16 rport)
@@ -632,7 +628,7 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 }
 
-static __always_inline int on_tw_start(__u64 tw, bool btf)
+static __always_inline int on_tw_start(__u64 tw, bool btf, __u32 seq)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 	struct tcpwt_tw_slot s;
@@ -640,8 +636,13 @@ static __always_inline int on_tw_start(__u64 tw, bool btf)
 	if (!cs)
 		return 0;
 	fill_slot(&s, tw, btf);
-	if (cs->cancel.tw == tw) {
-		/* mod_timer(): cancel then start, on this CPU. */
+	/*
+	 * mod_timer(): cancel then start, on this CPU, with interrupts off in
+	 * between. The same address after other timer events is a new
+	 * timewait socket where the killed one was: the slab hands a freed
+	 * object straight back to its CPU.
+	 */
+	if (cs->cancel.tw == tw && seq == cs->cancel_seq + 1) {
 		cs->cancel.tw = 0;
 		emit_tw_end(TCPWT_EV_TW_REARM, &s);
 		return 0;
@@ -665,7 +666,7 @@ static __always_inline int on_tw_start(__u64 tw, bool btf)
 	return 0;
 }
 
-static __always_inline int on_tw_cancel(__u64 tw, bool btf)
+static __always_inline int on_tw_cancel(__u64 tw, bool btf, __u32 seq)
 {
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 
@@ -675,6 +676,7 @@ static __always_inline int on_tw_cancel(__u64 tw, bool btf)
 		flush_cancel(cs);
 	/* Read now: after a kill the timewait socket is freed. */
 	fill_slot(&cs->cancel, tw, btf);
+	cs->cancel_seq = seq;
 	return 0;
 }
 
@@ -709,45 +711,50 @@ static __always_inline bool is_tw_timer(const void *function)
 enum tw_hook { TW_START = TCPWT_HOOK_TIMER_START, TW_CANCEL = TCPWT_HOOK_TIMER_CANCEL,
 	       TW_EXPIRE = TCPWT_HOOK_TIMER_EXPIRE };
 
+/* seq: this event's number among the timer events on this CPU. */
 static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_list *timer,
-				       bool btf)
+				       bool btf, __u32 seq)
 {
 	__u64 tw = tw_of(timer);
 
 	if (hook == TW_START)
-		return on_tw_start(tw, btf);
+		return on_tw_start(tw, btf, seq);
 	if (hook == TW_CANCEL)
-		return on_tw_cancel(tw, btf);
+		return on_tw_cancel(tw, btf, seq);
 	return on_tw_expire(tw, btf);
 }
 
 static __always_inline int main_timer(enum tw_hook hook, const struct timer_list *timer,
 				      const void *function, bool btf)
 {
-	__u32 *on = active_flag(hook);
+	struct tcpwt_active *a = this_cpu_active();
+	__u32 seq;
 
-	/* Raised for the whole run: a nested call can come at any point. */
-	if (!on)
+	if (!a || hook < 0 || hook >= TCPWT_HOOKS)
 		return 0;
-	*on = 1;
+	/* Raised for the whole run: a nested call can come at any point. */
+	a->on[hook] = 1;
+	seq = ++a->timer_events;
 	if (is_tw_timer(function))
-		on_tw_timer(hook, timer, btf);
-	*on = 0;
+		on_tw_timer(hook, timer, btf, seq);
+	a->on[hook] = 0;
 	return 0;
 }
 
 static __always_inline int backup_timer(enum tw_hook hook, const struct timer_list *timer,
 					const void *function, bool btf)
 {
-	__u32 *on = active_flag(hook);
+	struct tcpwt_active *a = this_cpu_active();
+	__u32 seq;
 
-	if (!on || !*on)
+	if (!a || hook < 0 || hook >= TCPWT_HOOKS || !a->on[hook])
 		return 0;
 	/* Counted whatever the timer: each of these is a miss made up for. */
 	__sync_fetch_and_add(&backups_handled[hook], 1);
+	seq = ++a->timer_events;
 	if (!is_tw_timer(function))
 		return 0;
-	return on_tw_timer(hook, timer, btf);
+	return on_tw_timer(hook, timer, btf, seq);
 }
 
 SEC("tp_btf/timer_start")

@@ -115,6 +115,8 @@ struct tcpwt_cpu_state {
 	struct tcpwt_tw_slot born;
 	/* Another birth while born waits: softirq, nested in a task's. */
 	struct tcpwt_tw_slot born_nested;
+	/* tcpwt_active.timer_events when cancel was parked. */
+	__u32 cancel_seq;
 };
 
 /* Hooks with a main program and a backup twin (index of backups_handled). */
@@ -142,6 +144,11 @@ struct tcpwt_state_seen {
  */
 struct tcpwt_active {
 	__u32 on[TCPWT_HOOKS];
+	/*
+	 * Timer events on this CPU, of any timer: a cancel and a start with
+	 * none between are one mod_timer() (a re-arm), anything else is not.
+	 */
+	__u32 timer_events;
 	__u32 seen_top;
 	struct tcpwt_state_seen seen[TCPWT_STATE_SEEN];
 	/*

@@ -638,11 +638,14 @@ static __always_inline int on_tw_start(__u64 tw, bool btf, __u32 seq)
 	fill_slot(&s, tw, btf);
 	/*
 	 * mod_timer(): cancel then start, on this CPU, with interrupts off in
-	 * between. The same address after other timer events is a new
-	 * timewait socket where the killed one was: the slab hands a freed
-	 * object straight back to its CPU.
+	 * between, of the same socket (ports), and only ever into TIME_WAIT.
+	 * Anything else at that address is a new timewait socket where the
+	 * killed one was: the slab hands a freed object straight back to its
+	 * CPU, even to another connection's birth in the softirq that runs as
+	 * the killing task re-enables them (no timer event between).
 	 */
-	if (cs->cancel.tw == tw && seq == cs->cancel_seq + 1) {
+	if (cs->cancel.tw == tw && seq == cs->cancel_seq + 1 &&
+	    s.portpair == cs->cancel.portpair && s.substate == TCPWT_TIME_WAIT) {
 		cs->cancel.tw = 0;
 		emit_tw_end(TCPWT_EV_TW_REARM, &s);
 		return 0;

@@ -6,20 +6,28 @@
 #
 # Each round measures, in turn, churn untraced, with tcpwaittrace attached,
 # with tcpwaittrace following one unrelated process (-p), and with empty BPF
-# programs on the same hooks (the floor: what any program costs here). Client
+# programs on the same hooks (the floor: what any program costs here), then
+# traced and empty again with kernel.bpf_stats_enabled=1 for each program's
+# cost (the rates come from the rounds without it). Client
 # and server are separate processes in a private network namespace. Then it
 # parks many TIME_WAIT sockets at once to measure memory per tracked socket,
 # and times the rendering of a 10k-group report.
 #
-# Environment: ROUNDS, SECS (per measurement), WORKERS, MEM_COUNTS, TW_COUNTS (e.g.
-# "100000 1000000").
+# The churn is a closed loop (each connection waits for the server's byte
+# before it closes) with enough processes to keep both CPUs busy: connections/s
+# then falls by what the tracer costs. Each measurement also gives the busy CPU
+# time of the whole machine per connection, which idle time cannot hide.
+#
+# Environment: ROUNDS, SECS (per measurement), WORKERS (client processes),
+# SERVERS (server processes), MEM_COUNTS, TW_COUNTS (e.g. "100000 1000000").
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 TRACER="$top/tcpwaittrace"
 WL="$top/.output/tcpwl"
 ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-10}
-WORKERS=${WORKERS:-2}
+WORKERS=${WORKERS:-4}
+SERVERS=${SERVERS:-2}
 TW_COUNTS=${TW_COUNTS:-"100000 1000000"}
 if [ "${1:-}" = --smoke ]; then
 	ROUNDS=1 SECS=2 TW_COUNTS=2000 MEM_COUNTS=2000
@@ -49,19 +57,30 @@ new_ns() {
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_max_tw_buckets=2000000
 }
 
-# churn: prints "rate errors"
+# Busy CPU ticks of the whole machine (not idle, iowait or steal).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# churn: prints "rate errors connections busy-CPU-us-per-connection"; counts
+# accept queue overflows (each stalls a client for a second) in $work/overflows.
 churn() {
 	local port=$1
 	ip netns exec "$ns" "$WL" churn-server --port "$port" --duration $((SECS + 2)) \
-		--ready "$work/srv.ready" >"$work/srv.out" 2>&1 &
+		--workers "$SERVERS" --ready "$work/srv.ready" >"$work/srv.out" 2>&1 &
 	local srv=$!
 	for _ in $(seq 100); do [ -s "$work/srv.ready" ] && break; sleep 0.05; done
+	local b0 b1
+	b0=$(busy_ticks)
 	ip netns exec "$ns" "$WL" churn-client --port "$port" --duration "$SECS" \
 		--workers "$WORKERS" >"$work/cli.out"
+	b1=$(busy_ticks)
 	kill "$srv" 2>/dev/null || true
 	wait "$srv" 2>/dev/null || true
 	rm -f "$work/srv.ready"
-	sed -n 's/.*connections=\([0-9]*\).*rate=\([0-9]*\).*errors=\([0-9]*\).*/\2 \3 \1/p' "$work/cli.out"
+	ip netns exec "$ns" nstat -az TcpExtListenOverflows | awk '/ListenOverflows/ { print $2 }' \
+		>>"$work/overflows"
+	sed -n 's/.*connections=\([0-9]*\).*rate=\([0-9]*\).*errors=\([0-9]*\).*/\2 \3 \1/p' "$work/cli.out" |
+		awk -v b=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" '{ printf "%s %s %s %.1f\n", $1, $2, $3,
+			$3 ? b / hz * 1e6 / $3 : 0 }'
 }
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -137,27 +156,36 @@ empty() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
 
-sysctl -qw kernel.bpf_stats_enabled=1
 sleep 600 &
 unrelated=$!
 bg+=("$unrelated")
 : >"$work/untraced" >"$work/traced" >"$work/pid" >"$work/ratio" >"$work/ratio_pid"
 : >"$work/empty" >"$work/ratio_empty"
-: >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost"
+: >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost" >"$work/overflows"
+: >"$work/busy_u" >"$work/busy_t" >"$work/busy_p" >"$work/busy_z" >"$work/cost"
 port=20000
 for round in $(seq "$ROUNDS"); do
 	new_ns
-	read -r u ue uc < <(churn $((port++)))
+	# Rates and CPU as users run it: without bpf_stats, whose two clock
+	# reads per program run are not the tracer's cost.
+	sysctl -qw kernel.bpf_stats_enabled=0
+	read -r u ue uc ucpu < <(churn $((port++)))
 	new_ns
-	read -r t te tc tcpu trss < <(traced $((port++)))
+	read -r t te tc tbusy tcpu trss < <(traced $((port++)))
 	lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign,
 		.tw_unseen_births, .cw_unseen_entries] | @tsv' -r "$work/tracer.json")
-	awk -v c="$tc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
 	new_ns
-	read -r p pe pc _ _ < <(traced $((port++)) -p "$unrelated")
+	read -r p pe pc pbusy _ _ < <(traced $((port++)) -p "$unrelated")
 	new_ns
-	read -r z ze zc < <(empty $((port++)))
-	awk -v c="$zc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
+	read -r z ze zc zbusy < <(empty $((port++)))
+	# Then the cost of each program, and of an empty one on its hook.
+	sysctl -qw kernel.bpf_stats_enabled=1
+	new_ns
+	read -r _ _ sc _ _ _ < <(traced $((port++)))
+	awk -v c="$sc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
+	new_ns
+	read -r _ _ sc _ < <(empty $((port++)))
+	awk -v c="$sc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
 	echo "$z" >>"$work/empty"
 	awk -v a="$z" -v b="$u" 'BEGIN { printf "%.3f\n", a / b }' >>"$work/ratio_empty"
 	echo "$u" >>"$work/untraced"
@@ -165,16 +193,22 @@ for round in $(seq "$ROUNDS"); do
 	echo "$p" >>"$work/pid"
 	awk -v a="$t" -v b="$u" 'BEGIN { printf "%.3f\n", a / b }' >>"$work/ratio"
 	awk -v a="$p" -v b="$u" 'BEGIN { printf "%.3f\n", a / b }' >>"$work/ratio_pid"
+	echo "$ucpu" >>"$work/busy_u"
+	echo "$tbusy" >>"$work/busy_t"
+	echo "$pbusy" >>"$work/busy_p"
+	echo "$zbusy" >>"$work/busy_z"
+	awk -v a="$ucpu" -v b="$tbusy" 'BEGIN { printf "%.3f\n", b ? a / b : 0 }' >>"$work/cost"
 	echo "$tcpu" >>"$work/cpu"
 	echo "$trss" >>"$work/rss"
 	echo "$lost" >>"$work/lost"
 	echo "round $round: untraced $u/s ($ue errors), traced $t/s, traced -p other $p/s;" \
-		"empty programs $z/s; lost/recursion/untracked: $lost;" \
+		"empty programs $z/s; busy CPU us/connection $ucpu, $tbusy, $pbusy, $zbusy;" \
+		"lost/recursion/untracked: $lost;" \
 		"tracer cpu ${tcpu}%, peak rss ${trss} kB" >&2
 done
 kill "$unrelated" 2>/dev/null || true
 
-echo "== churn: connections/s, ${ROUNDS} interleaved rounds of ${SECS} s, ${WORKERS} client workers"
+echo "== churn: connections/s, ${ROUNDS} interleaved rounds of ${SECS} s, ${WORKERS} client and ${SERVERS} server processes"
 printf '%-28s %10s %s\n' "" median spread
 printf '%-28s %10s %s\n' "untraced" "$(median <"$work/untraced")" "$(spread <"$work/untraced")"
 printf '%-28s %10s %s\n' "tcpwaittrace" "$(median <"$work/traced")" "$(spread <"$work/traced")"
@@ -183,8 +217,16 @@ printf '%-28s %10s %s\n' "ratio traced/untraced" "$(median <"$work/ratio")" "$(s
 printf '%-28s %10s %s\n' "ratio -p/untraced" "$(median <"$work/ratio_pid")" "$(spread <"$work/ratio_pid")"
 printf '%-28s %10s %s\n' "empty BPF programs" "$(median <"$work/empty")" "$(spread <"$work/empty")"
 printf '%-28s %10s %s\n' "ratio empty/untraced" "$(median <"$work/ratio_empty")" "$(spread <"$work/ratio_empty")"
+echo "accept queue overflows (each stalls a client 1 s; must be 0): $(awk '{ n += $1 } END { print n + 0 }' "$work/overflows")"
+echo "== busy CPU time per connection, whole machine (us; idle, iowait and steal excluded)"
+printf '%-28s %10s %s\n' "" median spread
+printf '%-28s %10s %s\n' "untraced" "$(median <"$work/busy_u")" "$(spread <"$work/busy_u")"
+printf '%-28s %10s %s\n' "tcpwaittrace" "$(median <"$work/busy_t")" "$(spread <"$work/busy_t")"
+printf '%-28s %10s %s\n' "tcpwaittrace -p (other pid)" "$(median <"$work/busy_p")" "$(spread <"$work/busy_p")"
+printf '%-28s %10s %s\n' "empty BPF programs" "$(median <"$work/busy_z")" "$(spread <"$work/busy_z")"
+printf '%-28s %10s %s\n' "ratio untraced/traced" "$(median <"$work/cost")" "$(spread <"$work/cost")"
 
-echo "== BPF programs (kernel.bpf_stats_enabled), all rounds; floor = an empty program on the same hook"
+echo "== BPF programs (kernel.bpf_stats_enabled, one more churn each per round); floor = an empty program on the same hook"
 sort -k1,1 "$work/progsum" | awk '
 	!($1 in cnt) { names[++n] = $1 }
 	{ cnt[$1] += $2; ns[$1] += $3; conns[$1] += $4; miss[$1] += $5 }
@@ -221,7 +263,7 @@ sort -k1,1 "$work/progsum" | awk '
 # cancels TCP timers at full rate. The tracer's timer programs against
 # empty ones there.
 reset_churn_stats() {
-	ip netns exec "$ns" "$WL" churn-server --port 9100 --duration $((SECS + 2)) >/dev/null 2>&1 &
+	ip netns exec "$ns" "$WL" churn-server --port 9100 --duration $((SECS + 2)) --workers "$SERVERS" >/dev/null 2>&1 &
 	local srv=$!
 	sleep 0.3
 	ip netns exec "$ns" "$WL" churn-client --port 9100 --duration "$SECS" --workers "$WORKERS" \
@@ -232,6 +274,7 @@ reset_churn_stats() {
 	kill "$srv" 2>/dev/null || true
 	wait "$srv" 2>/dev/null || true
 }
+sysctl -qw kernel.bpf_stats_enabled=1
 echo "== timer hooks without timewait timers (churn closed by RST, ${SECS} s): program, calls, ns/call, calls/conn"
 new_ns
 start_tracer rst
@@ -267,7 +310,7 @@ for n in $TW_COUNTS; do
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_tracer tw --top 0
 	rss0=$(rss_nobpf "$tp")
-	ip netns exec "$ns" "$WL" churn-server --port 9000 --duration 64 >/dev/null 2>&1 &
+	ip netns exec "$ns" "$WL" churn-server --port 9000 --duration 64 --workers "$SERVERS" >/dev/null 2>&1 &
 	srv=$!
 	bg+=("$srv")
 	sleep 0.3

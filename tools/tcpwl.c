@@ -101,12 +101,15 @@ static const char usage_text[] =
 "       tcpwl receiver --unix UNIXPATH [--count N] [--linger SECS] [--ready FILE]\n"
 "                    [--timeout SECS]\n"
 "       tcpwl churn-server --port P [--addr A] [--duration SECS] [--ready FILE]\n"
+"                    [--workers K]\n"
 "       tcpwl churn-client --port P [--addr A] [--duration SECS] [--workers K]\n"
 "                    [--hold MS] [--mode close-first|reset] [--sources N]\n"
 "defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
 "          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
 "--sources N: churn from source addresses 127.0.1.1 .. 127.0.1.N (IPv4), each\n"
 "          with its own ephemeral ports (connect() takes half the range here).\n"
+"churn: each client connection waits for the server's byte (sent at accept)\n"
+"          before it closes; churn-server --workers K serves with K processes.\n"
 "churn-client --mode reset: close with SO_LINGER 0 (RST): no TIME_WAIT, no\n"
 "          CLOSE_WAIT, only the other transitions and TCP timers.\n"
 "Only loopback addresses (127.0.0.0/8, ::1) are accepted.\n";
@@ -675,6 +678,11 @@ static long churn_accept(int lfd, int ep)
 			break;
 		if (fd < 0)
 			die("accept");
+		/* The client waits for this byte: one connection each in the queue. */
+		if (send(fd, "x", 1, MSG_NOSIGNAL) != 1) {
+			close(fd);
+			continue;
+		}
 		ev.data.fd = fd;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
 			die("epoll_ctl");
@@ -693,25 +701,20 @@ static void churn_read(int fd)
 	close(fd);
 }
 
-static int run_churn_server(struct opts *o)
+/* One server process's loop: accepts, sends each connection its byte, closes at EOF. */
+static long churn_serve(int lfd, long long end)
 {
-	struct epoll_event evs[256], ev = { .events = EPOLLIN };
-	long long end, left;
-	long port, accepted = 0;
-	char line[64];
-	int lfd, ep, n, i;
+	struct epoll_event evs[256], ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	long long left;
+	long accepted = 0;
+	int ep, n, i;
 
-	lfd = tcp_listen(o, CHURN_BACKLOG, &port);
-	set_nonblock(lfd);
 	ep = epoll_create1(0);
 	if (ep < 0)
 		die("epoll_create1");
 	ev.data.fd = lfd;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
 		die("epoll_ctl");
-	snprintf(line, sizeof(line), "ready pid=%d port=%ld", (int)getpid(), port);
-	announce(o->ready, line);
-	end = now_ms() + (o->duration + CHURN_GRACE_SECS) * 1000;
 	while ((left = end - now_ms()) > 0) {
 		n = epoll_wait(ep, evs, 256, left > 1000 ? 1000 : (int)left);
 		if (n < 0 && errno != EINTR)
@@ -723,7 +726,38 @@ static int run_churn_server(struct opts *o)
 				churn_read(evs[i].data.fd);
 		}
 	}
-	printf("done accepted=%ld\n", accepted);
+	close(ep);
+	return accepted;
+}
+
+/* --workers K: K processes share the listener (each dies with the first). */
+static int run_churn_server(struct opts *o)
+{
+	long long end;
+	long port, i;
+	char line[64];
+	int lfd;
+
+	lfd = tcp_listen(o, CHURN_BACKLOG, &port);
+	set_nonblock(lfd);
+	end = now_ms() + (o->duration + CHURN_GRACE_SECS) * 1000;
+	fflush(stdout);
+	for (i = 1; i < o->workers; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			churn_serve(lfd, end);
+			_exit(0);
+		}
+	}
+	snprintf(line, sizeof(line), "ready pid=%d port=%ld", (int)getpid(), port);
+	announce(o->ready, line);
+	printf("done accepted=%ld\n", churn_serve(lfd, end));
+	for (i = 1; i < o->workers; i++)
+		wait(NULL);
 	return 0;
 }
 
@@ -733,6 +767,7 @@ static void churn_worker(const struct opts *o, struct tally *t)
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(o->addr, o->port, &ss);
 	long long end = now_ms() + o->duration * 1000;
+	char byte;
 	int fd;
 
 	unsigned long n = 0;
@@ -755,7 +790,15 @@ static void churn_worker(const struct opts *o, struct tally *t)
 			    bind(fd, (struct sockaddr *)&src, sizeof(src)))
 				die("bind source");
 		}
-		if (connect(fd, (struct sockaddr *)&ss, len)) {
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+			die("setsockopt SO_RCVTIMEO");
+		/*
+		 * Closed loop: connect, then wait for the server's byte, sent
+		 * once it accepted. An open loop outruns the server's accept()
+		 * until the queue overflows and the dropped SYN stalls its
+		 * worker for a second: a rate of stalls, not of work.
+		 */
+		if (connect(fd, (struct sockaddr *)&ss, len) || read(fd, &byte, 1) != 1) {
 			close(fd);
 			t->errors++;
 			sleep_ms(1);
@@ -839,7 +882,7 @@ static const struct command commands[] = {
 	  BIT(MODE_CLOSE_FIRST) | BIT(MODE_WAIT_CLOSE) | BIT(MODE_LEAK),
 	  MODE_CLOSE_FIRST, run_client },
 	{ "receiver", "uclrT", 0, MODE_NONE, run_receiver },
-	{ "churn-server", "padr", 0, MODE_NONE, run_churn_server },
+	{ "churn-server", "padrw", 0, MODE_NONE, run_churn_server },
 	{ "churn-client", "padwHmS", BIT(MODE_CLOSE_FIRST) | BIT(MODE_RESET), MODE_CLOSE_FIRST,
 	  run_churn_client },
 };

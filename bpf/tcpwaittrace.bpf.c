@@ -41,8 +41,8 @@ __u64 lost_events = 0; /* ring buffer full */
  * counts such sockets when their end comes); for bpftool.
  */
 __u64 tw_unmatched = 0;
-/* Events a backup program handled because its main one was skipped, per hook. */
-__u64 backups_handled[TCPWT_HOOKS] = {};
+/* Transitions the state program's backup handled because the main one was skipped. */
+__u64 state_backups_handled = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -513,7 +513,7 @@ int BPF_PROG(set_state_bak_btf, const struct sock *sk, int oldstate, int newstat
 {
 	if (state_pop(sk, transition(oldstate, newstate), sk->__sk_common.skc_portpair))
 		return 0;
-	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
+	__sync_fetch_and_add(&state_backups_handled, 1);
 	return on_set_state_btf(sk, oldstate, newstate);
 }
 
@@ -558,7 +558,7 @@ int set_state_bak_tp(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (state_pop(ctx->skaddr, transition(ctx->oldstate, ctx->newstate), tp_ports(ctx)))
 		return perf_sees_hits;
-	__sync_fetch_and_add(&backups_handled[TCPWT_HOOK_STATE], 1);
+	__sync_fetch_and_add(&state_backups_handled, 1);
 	on_set_state_tp(ctx);
 	return perf_sees_hits;
 }
@@ -705,21 +705,27 @@ static __always_inline bool is_tw_timer(const void *function)
 }
 
 /*
- * Each timer hook has a backup twin. A timer armed in softirq can interrupt
- * the main program while it runs for a task's timer; the kernel then skips
- * the main program (a recursion miss) but still runs the backup, which
- * handles the event only when the main program is active on this CPU, that
- * is, exactly when the main one was skipped.
+ * Unlike the state program, the timer programs need no backup: timer_start
+ * and timer_cancel fire under the timer base's lock with interrupts off, and
+ * timer_expire_entry in the timer softirq, which does not nest, so no call of
+ * a timer program can interrupt another call of the same program on its CPU.
+ * (A recursion miss there, should one ever come, is counted as lost.)
  */
-enum tw_hook { TW_START = TCPWT_HOOK_TIMER_START, TW_CANCEL = TCPWT_HOOK_TIMER_CANCEL,
-	       TW_EXPIRE = TCPWT_HOOK_TIMER_EXPIRE };
+enum tw_hook { TW_START, TW_CANCEL, TW_EXPIRE };
 
-/* seq: this event's number among the timer events on this CPU. */
-static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_list *timer,
-				       bool btf, __u32 seq)
+static __always_inline int on_timer(enum tw_hook hook, const struct timer_list *timer,
+				    const void *function, bool btf)
 {
+	struct tcpwt_active *a = this_cpu_active();
 	__u64 tw = tw_of(timer);
+	__u32 seq;
 
+	if (!a)
+		return 0;
+	/* This event's number among the timer events on this CPU. */
+	seq = ++a->timer_events;
+	if (!is_tw_timer(function))
+		return 0;
 	if (hook == TW_START)
 		return on_tw_start(tw, btf, seq);
 	if (hook == TW_CANCEL)
@@ -727,85 +733,28 @@ static __always_inline int on_tw_timer(enum tw_hook hook, const struct timer_lis
 	return on_tw_expire(tw, btf);
 }
 
-static __always_inline int main_timer(enum tw_hook hook, const struct timer_list *timer,
-				      const void *function, bool btf)
-{
-	struct tcpwt_active *a = this_cpu_active();
-	__u32 seq;
-
-	if (!a || hook < 0 || hook >= TCPWT_HOOKS)
-		return 0;
-	/* Raised for the whole run: a nested call can come at any point. */
-	a->on[hook] = 1;
-	seq = ++a->timer_events;
-	if (is_tw_timer(function))
-		on_tw_timer(hook, timer, btf, seq);
-	a->on[hook] = 0;
-	return 0;
-}
-
-static __always_inline int backup_timer(enum tw_hook hook, const struct timer_list *timer,
-					const void *function, bool btf)
-{
-	struct tcpwt_active *a = this_cpu_active();
-	__u32 seq;
-
-	if (!a || hook < 0 || hook >= TCPWT_HOOKS || !a->on[hook])
-		return 0;
-	/* Counted whatever the timer: each of these is a miss made up for. */
-	__sync_fetch_and_add(&backups_handled[hook], 1);
-	seq = ++a->timer_events;
-	if (!is_tw_timer(function))
-		return 0;
-	return on_tw_timer(hook, timer, btf, seq);
-}
-
 SEC("tp_btf/timer_start")
 int BPF_PROG(timer_start_btf, struct timer_list *timer)
 {
-	return main_timer(TW_START, timer, timer->function, true);
-}
-
-SEC("tp_btf/timer_start")
-int BPF_PROG(timer_start_bak_btf, struct timer_list *timer)
-{
-	return backup_timer(TW_START, timer, timer->function, true);
+	return on_timer(TW_START, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_cancel")
 int BPF_PROG(timer_cancel_btf, struct timer_list *timer)
 {
-	return main_timer(TW_CANCEL, timer, timer->function, true);
-}
-
-SEC("tp_btf/timer_cancel")
-int BPF_PROG(timer_cancel_bak_btf, struct timer_list *timer)
-{
-	return backup_timer(TW_CANCEL, timer, timer->function, true);
+	return on_timer(TW_CANCEL, timer, timer->function, true);
 }
 
 SEC("tp_btf/timer_expire_entry")
 int BPF_PROG(timer_expire_btf, struct timer_list *timer)
 {
-	return main_timer(TW_EXPIRE, timer, timer->function, true);
-}
-
-SEC("tp_btf/timer_expire_entry")
-int BPF_PROG(timer_expire_bak_btf, struct timer_list *timer)
-{
-	return backup_timer(TW_EXPIRE, timer, timer->function, true);
+	return on_timer(TW_EXPIRE, timer, timer->function, true);
 }
 
 SEC("tracepoint/timer/timer_start")
 int timer_start_tp(struct trace_event_raw_timer_start *ctx)
 {
-	return main_timer(TW_START, ctx->timer, ctx->function, false);
-}
-
-SEC("tracepoint/timer/timer_start")
-int timer_start_bak_tp(struct trace_event_raw_timer_start *ctx)
-{
-	return backup_timer(TW_START, ctx->timer, ctx->function, false);
+	return on_timer(TW_START, ctx->timer, ctx->function, false);
 }
 
 SEC("tracepoint/timer/timer_cancel")
@@ -813,27 +762,13 @@ int timer_cancel_tp(struct trace_event_raw_timer_class *ctx)
 {
 	struct timer_list *timer = ctx->timer;
 
-	return main_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function), false);
-}
-
-SEC("tracepoint/timer/timer_cancel")
-int timer_cancel_bak_tp(struct trace_event_raw_timer_class *ctx)
-{
-	struct timer_list *timer = ctx->timer;
-
-	return backup_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function), false);
+	return on_timer(TW_CANCEL, timer, BPF_CORE_READ(timer, function), false);
 }
 
 SEC("tracepoint/timer/timer_expire_entry")
 int timer_expire_tp(struct trace_event_raw_timer_expire_entry *ctx)
 {
-	return main_timer(TW_EXPIRE, ctx->timer, ctx->function, false);
-}
-
-SEC("tracepoint/timer/timer_expire_entry")
-int timer_expire_bak_tp(struct trace_event_raw_timer_expire_entry *ctx)
-{
-	return backup_timer(TW_EXPIRE, ctx->timer, ctx->function, false);
+	return on_timer(TW_EXPIRE, ctx->timer, ctx->function, false);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -119,15 +119,6 @@ struct tcpwt_cpu_state {
 	__u32 cancel_seq;
 };
 
-/* Hooks with a main program and a backup twin (index of backups_handled). */
-enum tcpwt_hook {
-	TCPWT_HOOK_STATE,
-	TCPWT_HOOK_TIMER_START,
-	TCPWT_HOOK_TIMER_CANCEL,
-	TCPWT_HOOK_TIMER_EXPIRE,
-	TCPWT_HOOKS,
-};
-
 /* A transition the main state program took, until its backup pops it. */
 struct tcpwt_state_seen {
 	__u64 sk;
@@ -138,12 +129,10 @@ struct tcpwt_state_seen {
 #define TCPWT_STATE_SEEN 16 /* a power of two */
 
 /*
- * Per CPU, for the backups: is each hook's main program running (timers),
- * and the stack of transitions the main state program took (see
- * set_state_bak_btf).
+ * Per CPU: the stack of transitions the main state program took, for its
+ * backup (see set_state_bak_btf), and the timer events' count.
  */
 struct tcpwt_active {
-	__u32 on[TCPWT_HOOKS];
 	/*
 	 * Timer events on this CPU, of any timer: a cancel and a start with
 	 * none between are one mod_timer() (a re-arm), anything else is not.

@@ -36,17 +36,11 @@ static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
 	bpf_program__set_autoload(s->progs.timer_start_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_expire_btf, !classic);
-	bpf_program__set_autoload(s->progs.timer_start_bak_btf, !classic);
-	bpf_program__set_autoload(s->progs.timer_cancel_bak_btf, !classic);
-	bpf_program__set_autoload(s->progs.timer_expire_bak_btf, !classic);
 	bpf_program__set_autoload(s->progs.set_state_tp, classic);
 	bpf_program__set_autoload(s->progs.set_state_bak_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_start_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_expire_tp, classic);
-	bpf_program__set_autoload(s->progs.timer_start_bak_tp, classic);
-	bpf_program__set_autoload(s->progs.timer_cancel_bak_tp, classic);
-	bpf_program__set_autoload(s->progs.timer_expire_bak_tp, classic);
 }
 
 static int fill_filters(struct tcpwaittrace_bpf *s, const struct config *cfg)
@@ -201,35 +195,29 @@ static uint64_t prog_misses(struct bpf_program *p)
 /*
  * Recursion misses: the kernel skipped a program that was already running on
  * that CPU. Which of them lost an event:
- * - a main program: those its backup did not handle;
- * - a backup: only when its main was skipped too, which the above counts.
+ * - the state program: those its backup did not handle;
+ * - its backup: only when the main program was skipped too, counted above;
+ * - a timer program (no backup: they cannot nest): every one.
  */
 static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 {
-	struct bpf_program *main_progs[TCPWT_HOOKS][2] = {
-		[TCPWT_HOOK_STATE] = { s->progs.set_state_btf, s->progs.set_state_tp },
-		[TCPWT_HOOK_TIMER_START] = { s->progs.timer_start_btf, s->progs.timer_start_tp },
-		[TCPWT_HOOK_TIMER_CANCEL] = { s->progs.timer_cancel_btf, s->progs.timer_cancel_tp },
-		[TCPWT_HOOK_TIMER_EXPIRE] = { s->progs.timer_expire_btf, s->progs.timer_expire_tp },
-	};
-	uint64_t total = 0, lossy = 0;
+	uint64_t handled = __atomic_load_n(&s->bss->state_backups_handled, __ATOMIC_RELAXED);
+	uint64_t total = 0, lossy = 0, state = 0;
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, s->obj)
-		if (bpf_program__autoload(p))
-			total += prog_misses(p);
-	for (int h = 0; h < TCPWT_HOOKS; h++) {
-		uint64_t handled = __atomic_load_n(&s->bss->backups_handled[h], __ATOMIC_RELAXED);
+	bpf_object__for_each_program(p, s->obj) {
+		uint64_t m;
 
-		for (int k = 0; k < 2; k++) {
-			uint64_t m;
-
-			if (!bpf_program__autoload(main_progs[h][k]))
-				continue;
-			m = prog_misses(main_progs[h][k]);
-			lossy += m > handled ? m - handled : 0;
-		}
+		if (!bpf_program__autoload(p))
+			continue;
+		m = prog_misses(p);
+		total += m;
+		if (p == s->progs.set_state_btf || p == s->progs.set_state_tp)
+			state += m;
+		else if (p != s->progs.set_state_bak_btf && p != s->progs.set_state_bak_tp)
+			lossy += m;
 	}
+	lossy += state > handled ? state - handled : 0;
 	c->recursion_misses = lossy;
 	c->recursion_misses_benign = total - lossy;
 }

@@ -155,6 +155,8 @@ empty() {
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
+# row LABEL FILE: the median and spread of the figures in FILE.
+row() { printf '%-28s %10s %s\n' "$1" "$(median <"$work/$2")" "$(spread <"$work/$2")"; }
 
 sleep 600 &
 unrelated=$!
@@ -210,21 +212,21 @@ kill "$unrelated" 2>/dev/null || true
 
 echo "== churn: connections/s, ${ROUNDS} interleaved rounds of ${SECS} s, ${WORKERS} client and ${SERVERS} server processes"
 printf '%-28s %10s %s\n' "" median spread
-printf '%-28s %10s %s\n' "untraced" "$(median <"$work/untraced")" "$(spread <"$work/untraced")"
-printf '%-28s %10s %s\n' "tcpwaittrace" "$(median <"$work/traced")" "$(spread <"$work/traced")"
-printf '%-28s %10s %s\n' "tcpwaittrace -p (other pid)" "$(median <"$work/pid")" "$(spread <"$work/pid")"
-printf '%-28s %10s %s\n' "ratio traced/untraced" "$(median <"$work/ratio")" "$(spread <"$work/ratio")"
-printf '%-28s %10s %s\n' "ratio -p/untraced" "$(median <"$work/ratio_pid")" "$(spread <"$work/ratio_pid")"
-printf '%-28s %10s %s\n' "empty BPF programs" "$(median <"$work/empty")" "$(spread <"$work/empty")"
-printf '%-28s %10s %s\n' "ratio empty/untraced" "$(median <"$work/ratio_empty")" "$(spread <"$work/ratio_empty")"
+row "untraced" untraced
+row "tcpwaittrace" traced
+row "tcpwaittrace -p (other pid)" pid
+row "ratio traced/untraced" ratio
+row "ratio -p/untraced" ratio_pid
+row "empty BPF programs" empty
+row "ratio empty/untraced" ratio_empty
 echo "accept queue overflows (each stalls a client 1 s; must be 0): $(awk '{ n += $1 } END { print n + 0 }' "$work/overflows")"
 echo "== busy CPU time per connection, whole machine (us; idle, iowait and steal excluded)"
 printf '%-28s %10s %s\n' "" median spread
-printf '%-28s %10s %s\n' "untraced" "$(median <"$work/busy_u")" "$(spread <"$work/busy_u")"
-printf '%-28s %10s %s\n' "tcpwaittrace" "$(median <"$work/busy_t")" "$(spread <"$work/busy_t")"
-printf '%-28s %10s %s\n' "tcpwaittrace -p (other pid)" "$(median <"$work/busy_p")" "$(spread <"$work/busy_p")"
-printf '%-28s %10s %s\n' "empty BPF programs" "$(median <"$work/busy_z")" "$(spread <"$work/busy_z")"
-printf '%-28s %10s %s\n' "ratio untraced/traced" "$(median <"$work/cost")" "$(spread <"$work/cost")"
+row "untraced" busy_u
+row "tcpwaittrace" busy_t
+row "tcpwaittrace -p (other pid)" busy_p
+row "empty BPF programs" busy_z
+row "ratio untraced/traced" cost
 
 echo "== BPF programs (kernel.bpf_stats_enabled, one more churn each per round); floor = an empty program on the same hook"
 sort -k1,1 "$work/progsum" | awk '

@@ -37,8 +37,8 @@ tp=$!
 for _ in $(seq 100); do grep -q '^Tracing' "$WORK/kill.err" && break; sleep 0.1; done
 progs=$(bpf_ids $tp prog_id)
 links=$(bpf_ids $tp link_id)
-check_ge "programs while running" "$(wc -w <<<"$progs")" 8
-check_ge "links while running" "$(wc -w <<<"$links")" 8
+check_ge "programs while running" "$(wc -w <<<"$progs")" 5
+check_ge "links while running" "$(wc -w <<<"$links")" 5
 kill -KILL $tp
 wait $tp 2>/dev/null
 sleep 0.5

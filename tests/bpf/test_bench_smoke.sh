@@ -5,13 +5,16 @@
 "$TOP/tools/bench.sh" --smoke >"$WORK/bench.out" 2>"$WORK/bench.err"
 rc=$?
 check_eq "bench exit code" $rc 0
-for section in "== churn" "ratio traced/untraced" "ratio empty/untraced" "== BPF programs" "without timewait timers" \
+for section in "== churn" "ratio traced/untraced" "ratio empty/untraced" "== busy CPU time per connection" \
+	"ratio untraced/traced" "== BPF programs" "without timewait timers" \
 	"set_state_btf" "timer_start_btf" "empty_set_state" "BPF ns per connection" "== losses" \
 	"== tracer userspace" "== memory per tracked" "report of 10000 groups"; do
 	if grep -q -- "$section" "$WORK/bench.out"; then say "ok: has '$section'"; else fail "no '$section'"; fi
 done
 ratio=$(sed -n 's/^ratio traced\/untraced *\([0-9.]*\) .*/\1/p' "$WORK/bench.out")
 check_ge "traced ratio is a figure (x1000)" "$(awk -v r="${ratio:-0}" 'BEGIN { printf "%d", r * 1000 }')" 1
+# The closed-loop churn never outruns accept(): no client stalled on a dropped SYN.
+check_eq "accept queue overflows" "$(sed -n 's/^accept queue overflows.*: \([0-9]*\)$/\1/p' "$WORK/bench.out")" 0
 check_eq "ring buffer drops in the traced round" "$(sed -n '/== losses/{n;p}' "$WORK/bench.out" | cut -f1)" 0
 [ "$FAILED" -eq 0 ] || say "bench output: $(cat "$WORK/bench.out" "$WORK/bench.err")"
 finish

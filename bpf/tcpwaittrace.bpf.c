@@ -457,11 +457,9 @@ static __always_inline __u32 transition(int oldstate, int newstate)
 
 static __always_inline void state_push(const void *sk, __u32 tr, __u32 ports)
 {
-	struct tcpwt_active *a;
+	struct tcpwt_active *a = this_cpu_active();
 	struct tcpwt_state_seen *e;
-	__u32 zero = 0;
 
-	a = bpf_map_lookup_elem(&active, &zero);
 	if (!a)
 		return;
 	e = &a->seen[a->seen_top & (STATE_SEEN - 1)];
@@ -475,10 +473,9 @@ static __always_inline void state_push(const void *sk, __u32 tr, __u32 ports)
 /* True when the main program took this transition (and forgets it). */
 static __always_inline bool state_pop(const void *sk, __u32 tr, __u32 ports)
 {
-	struct tcpwt_active *a;
-	__u32 zero = 0, top, found;
+	struct tcpwt_active *a = this_cpu_active();
+	__u32 top, found;
 
-	a = bpf_map_lookup_elem(&active, &zero);
 	if (!a)
 		return true; /* cannot happen; never handle twice */
 	top = a->seen_top;
@@ -628,13 +625,10 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 }
 
-static __always_inline int on_tw_start(__u64 tw, bool btf, __u32 seq)
+static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
 {
-	struct tcpwt_cpu_state *cs = this_cpu_state();
 	struct tcpwt_tw_slot s;
 
-	if (!cs)
-		return 0;
 	fill_slot(&s, tw, btf);
 	/*
 	 * mod_timer(): cancel then start, on this CPU, with interrupts off in
@@ -644,7 +638,7 @@ static __always_inline int on_tw_start(__u64 tw, bool btf, __u32 seq)
 	 * CPU, even to another connection's birth in the softirq that runs as
 	 * the killing task re-enables them (no timer event between).
 	 */
-	if (cs->cancel.tw == tw && seq == cs->cancel_seq + 1 &&
+	if (cs->cancel.tw == tw && cs->timer_events == cs->cancel_seq + 1 &&
 	    s.portpair == cs->cancel.portpair && s.substate == TCPWT_TIME_WAIT) {
 		cs->cancel.tw = 0;
 		emit_tw_end(TCPWT_EV_TW_REARM, &s);
@@ -669,27 +663,20 @@ static __always_inline int on_tw_start(__u64 tw, bool btf, __u32 seq)
 	return 0;
 }
 
-static __always_inline int on_tw_cancel(__u64 tw, bool btf, __u32 seq)
+static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
 {
-	struct tcpwt_cpu_state *cs = this_cpu_state();
-
-	if (!cs)
-		return 0;
 	if (cs->cancel.tw != tw)
 		flush_cancel(cs);
 	/* Read now: after a kill the timewait socket is freed. */
 	fill_slot(&cs->cancel, tw, btf);
-	cs->cancel_seq = seq;
+	cs->cancel_seq = cs->timer_events;
 	return 0;
 }
 
-static __always_inline int on_tw_expire(__u64 tw, bool btf)
+static __always_inline int on_tw_expire(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
 {
-	struct tcpwt_cpu_state *cs = this_cpu_state();
 	struct tcpwt_tw_slot s;
 
-	if (!cs)
-		return 0;
 	if (cs->cancel.tw == tw)
 		cs->cancel.tw = 0;
 	else
@@ -716,21 +703,21 @@ enum tw_hook { TW_START, TW_CANCEL, TW_EXPIRE };
 static __always_inline int on_timer(enum tw_hook hook, const struct timer_list *timer,
 				    const void *function, bool btf)
 {
-	struct tcpwt_active *a = this_cpu_active();
-	__u64 tw = tw_of(timer);
-	__u32 seq;
+	struct tcpwt_cpu_state *cs = this_cpu_state();
+	__u64 tw;
 
-	if (!a)
+	if (!cs)
 		return 0;
-	/* This event's number among the timer events on this CPU. */
-	seq = ++a->timer_events;
+	/* Numbers this event among the timer events on this CPU. */
+	cs->timer_events++;
 	if (!is_tw_timer(function))
 		return 0;
+	tw = tw_of(timer);
 	if (hook == TW_START)
-		return on_tw_start(tw, btf, seq);
+		return on_tw_start(cs, tw, btf);
 	if (hook == TW_CANCEL)
-		return on_tw_cancel(tw, btf, seq);
-	return on_tw_expire(tw, btf);
+		return on_tw_cancel(cs, tw, btf);
+	return on_tw_expire(cs, tw, btf);
 }
 
 SEC("tp_btf/timer_start")

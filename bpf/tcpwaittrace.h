@@ -115,7 +115,12 @@ struct tcpwt_cpu_state {
 	struct tcpwt_tw_slot born;
 	/* Another birth while born waits: softirq, nested in a task's. */
 	struct tcpwt_tw_slot born_nested;
-	/* tcpwt_active.timer_events when cancel was parked. */
+	/*
+	 * Timer events on this CPU, of any timer: a cancel and a start with
+	 * none between are one mod_timer() (a re-arm), anything else is not.
+	 */
+	__u32 timer_events;
+	/* timer_events when cancel was parked. */
 	__u32 cancel_seq;
 };
 
@@ -130,14 +135,9 @@ struct tcpwt_state_seen {
 
 /*
  * Per CPU: the stack of transitions the main state program took, for its
- * backup (see set_state_bak_btf), and the timer events' count.
+ * backup (see set_state_bak_btf).
  */
 struct tcpwt_active {
-	/*
-	 * Timer events on this CPU, of any timer: a cancel and a start with
-	 * none between are one mod_timer() (a re-arm), anything else is not.
-	 */
-	__u32 timer_events;
 	__u32 seen_top;
 	struct tcpwt_state_seen seen[TCPWT_STATE_SEEN];
 	/*

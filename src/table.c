@@ -1,16 +1,41 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
 
 #define MIN_CAP 64
+/*
+ * Steps of a resize on each insert or delete: a step moves one entry or
+ * passes one empty slot of the old array. Emptying C slots holding L entries
+ * takes (C + L) / 32 operations, well before the next resize can start:
+ * after growing from C to 2C slots (L <= 0.7C: C/19 operations), the next
+ * one needs 0.7C more inserts or 0.45C deletes; after shrinking from C to
+ * C/2 (L < C/8: C/28), 0.225C inserts or C/16 deletes.
+ */
+#define MOVE_STEPS 32
 
-struct table {
-	size_t val_size;
+/* One array of slots: keys, 0 marking an empty slot, and values, inline. */
+struct slots {
 	size_t cap; /* power of two */
 	size_t len;
-	uint64_t *keys; /* 0 marks an empty slot */
+	uint64_t *keys;
 	unsigned char *vals;
+};
+
+/*
+ * A resize moves the entries from old to cur a few at a time, so that no
+ * single operation stalls for the whole table (a million entries took
+ * ~110 ms in one go, long enough for the ring buffer to fill behind the
+ * reader). Meanwhile an entry is in one of the two; old's slots below
+ * 'moved' are all empty, and the entries above it are where lookups find
+ * them: deletes shift entries backwards, never past an empty slot.
+ */
+struct table {
+	size_t val_size;
+	struct slots cur;
+	struct slots old; /* keys == NULL: no resize under way */
+	size_t moved;
 };
 
 static uint64_t mix(uint64_t x)
@@ -34,21 +59,99 @@ uint64_t table__hash(const void *data, size_t len)
 	return h ? h : 1;
 }
 
-static void *val_at(const struct table *t, size_t i)
+static void *val_at(const struct table *t, const struct slots *s, size_t i)
 {
-	return t->vals + i * t->val_size;
+	return s->vals + i * t->val_size;
 }
 
-static int alloc_slots(struct table *t, size_t cap)
+/* calloc: large arrays come zeroed from mmap, their pages touched as used. */
+static int slots_alloc(struct slots *s, size_t cap, size_t val_size)
 {
-	t->keys = calloc(cap, sizeof(*t->keys));
-	t->vals = calloc(cap, t->val_size);
-	if (!t->keys || !t->vals) {
-		free(t->keys);
-		free(t->vals);
+	s->keys = calloc(cap, sizeof(*s->keys));
+	s->vals = calloc(cap, val_size);
+	if (!s->keys || !s->vals) {
+		free(s->keys);
+		free(s->vals);
+		s->keys = NULL;
+		s->vals = NULL;
 		return -1;
 	}
-	t->cap = cap;
+	s->cap = cap;
+	s->len = 0;
+	return 0;
+}
+
+static void slots_free(struct slots *s)
+{
+	free(s->keys);
+	free(s->vals);
+	memset(s, 0, sizeof(*s));
+}
+
+static size_t slot_of(const struct slots *s, uint64_t key, bool *found)
+{
+	size_t mask = s->cap - 1, i = mix(key) & mask;
+
+	while (s->keys[i] && s->keys[i] != key)
+		i = (i + 1) & mask;
+	*found = s->keys[i] == key;
+	return i;
+}
+
+/* Empties slot i: backward-shift deletion, no tombstones, short probe chains. */
+static void delete_at(const struct table *t, struct slots *s, size_t i)
+{
+	size_t mask = s->cap - 1, j;
+
+	for (j = (i + 1) & mask; s->keys[j]; j = (j + 1) & mask) {
+		size_t home = mix(s->keys[j]) & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			s->keys[i] = s->keys[j];
+			memcpy(val_at(t, s, i), val_at(t, s, j), t->val_size);
+			i = j;
+		}
+	}
+	s->keys[i] = 0;
+	s->len--;
+}
+
+/* Moves up to 'steps' slots' worth of old entries into cur. */
+static void move_some(struct table *t, size_t steps)
+{
+	struct slots *old = &t->old;
+	bool found;
+
+	while (old->keys && steps--) {
+		size_t j;
+
+		if (t->moved == old->cap) {
+			slots_free(old);
+			break;
+		}
+		if (!old->keys[t->moved]) {
+			t->moved++;
+			continue;
+		}
+		/* The slot refills when later entries shift back into it. */
+		j = slot_of(&t->cur, old->keys[t->moved], &found);
+		t->cur.keys[j] = old->keys[t->moved];
+		memcpy(val_at(t, &t->cur, j), val_at(t, old, t->moved), t->val_size);
+		t->cur.len++;
+		delete_at(t, old, t->moved);
+	}
+}
+
+static int start_resize(struct table *t, size_t cap)
+{
+	struct slots next;
+
+	move_some(t, SIZE_MAX); /* the previous one first (not reached: see MOVE_STEPS) */
+	if (slots_alloc(&next, cap, t->val_size))
+		return -1;
+	t->old = t->cur;
+	t->cur = next;
+	t->moved = 0;
 	return 0;
 }
 
@@ -59,7 +162,7 @@ struct table *table__new(size_t val_size)
 	if (!t)
 		return NULL;
 	t->val_size = val_size;
-	if (alloc_slots(t, MIN_CAP)) {
+	if (slots_alloc(&t->cur, MIN_CAP, val_size)) {
 		free(t);
 		return NULL;
 	}
@@ -70,124 +173,105 @@ void table__free(struct table *t)
 {
 	if (!t)
 		return;
-	free(t->keys);
-	free(t->vals);
+	slots_free(&t->cur);
+	slots_free(&t->old);
 	free(t);
 }
 
-static size_t slot_of(const struct table *t, uint64_t key, bool *found)
+/* Where key is: in cur or old, at *i; NULL if absent. */
+static struct slots *locate(const struct table *t, uint64_t key, size_t *i)
 {
-	size_t mask = t->cap - 1, i = mix(key) & mask;
+	bool found;
 
-	while (t->keys[i] && t->keys[i] != key)
-		i = (i + 1) & mask;
-	*found = t->keys[i] == key;
-	return i;
+	*i = slot_of(&t->cur, key, &found);
+	if (found)
+		return (struct slots *)&t->cur;
+	if (!t->old.keys)
+		return NULL;
+	*i = slot_of(&t->old, key, &found);
+	return found ? (struct slots *)&t->old : NULL;
 }
 
 void *table__find(const struct table *t, uint64_t key)
 {
-	bool found;
+	struct slots *s;
 	size_t i;
 
 	if (!key)
 		return NULL;
-	i = slot_of(t, key, &found);
-	return found ? val_at(t, i) : NULL;
-}
-
-static int resize(struct table *t, size_t cap)
-{
-	struct table old = *t;
-	bool found;
-
-	if (alloc_slots(t, cap)) {
-		*t = old;
-		return -1;
-	}
-	for (size_t i = 0; i < old.cap; i++) {
-		size_t j;
-
-		if (!old.keys[i])
-			continue;
-		j = slot_of(t, old.keys[i], &found);
-		t->keys[j] = old.keys[i];
-		memcpy(val_at(t, j), val_at(&old, i), t->val_size);
-	}
-	free(old.keys);
-	free(old.vals);
-	return 0;
+	s = locate(t, key, &i);
+	return s ? val_at(t, s, i) : NULL;
 }
 
 void *table__get(struct table *t, uint64_t key, bool *created)
 {
+	struct slots *s;
 	bool found;
 	size_t i;
 
 	*created = false;
 	if (!key)
 		return NULL;
-	i = slot_of(t, key, &found);
-	if (found)
-		return val_at(t, i);
-	if ((t->len + 1) * 10 > t->cap * 7) {
-		if (resize(t, t->cap * 2))
-			return NULL;
-		i = slot_of(t, key, &found);
-	}
-	t->keys[i] = key;
-	memset(val_at(t, i), 0, t->val_size);
-	t->len++;
+	s = locate(t, key, &i);
+	if (s)
+		return val_at(t, s, i);
+	/* Only an insert moves entries: finding one leaves pointers valid. */
+	move_some(t, MOVE_STEPS);
+	if ((table__len(t) + 1) * 10 > t->cur.cap * 7 && start_resize(t, t->cur.cap * 2))
+		return NULL;
+	i = slot_of(&t->cur, key, &found);
+	t->cur.keys[i] = key;
+	memset(val_at(t, &t->cur, i), 0, t->val_size);
+	t->cur.len++;
 	*created = true;
-	return val_at(t, i);
+	return val_at(t, &t->cur, i);
 }
 
 bool table__delete(struct table *t, uint64_t key)
 {
-	size_t mask = t->cap - 1, i, j;
-	bool found;
+	struct slots *s;
+	size_t i;
 
 	if (!key)
 		return false;
-	i = slot_of(t, key, &found);
-	if (!found)
+	move_some(t, MOVE_STEPS);
+	s = locate(t, key, &i);
+	if (!s)
 		return false;
-	/* Backward-shift deletion: no tombstones, probe chains stay short. */
-	for (j = (i + 1) & mask; t->keys[j]; j = (j + 1) & mask) {
-		size_t home = mix(t->keys[j]) & mask;
-
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			t->keys[i] = t->keys[j];
-			memcpy(val_at(t, i), val_at(t, j), t->val_size);
-			i = j;
-		}
-	}
-	t->keys[i] = 0;
-	t->len--;
+	delete_at(t, s, i);
 	/* Give memory back after a burst; a failed shrink just keeps the room. */
-	if (t->cap > MIN_CAP && t->len * 8 < t->cap)
-		resize(t, t->cap / 2);
+	if (!t->old.keys && t->cur.cap > MIN_CAP && t->cur.len * 8 < t->cur.cap)
+		start_resize(t, t->cur.cap / 2);
 	return true;
 }
 
 size_t table__len(const struct table *t)
 {
-	return t->len;
+	return t->cur.len + t->old.len;
 }
 
 size_t table__bytes(const struct table *t)
 {
-	return sizeof(*t) + t->cap * (sizeof(uint64_t) + t->val_size);
+	return sizeof(*t) + (t->cur.cap + t->old.cap) * (sizeof(uint64_t) + t->val_size);
 }
 
+/* Positions run through cur's slots, then old's. */
 void *table__next(const struct table *t, size_t *pos, uint64_t *key)
 {
-	for (; *pos < t->cap; (*pos)++) {
-		if (!t->keys[*pos])
+	for (; *pos < t->cur.cap + t->old.cap; (*pos)++) {
+		const struct slots *s = &t->cur;
+		size_t i = *pos;
+
+		if (i >= t->cur.cap) {
+			s = &t->old;
+			i -= t->cur.cap;
+		}
+		if (!s->keys[i])
 			continue;
 		if (key)
-			*key = t->keys[*pos];
-		return val_at(t, (*pos)++);
+			*key = s->keys[i];
+		(*pos)++;
+		return val_at(t, s, i);
 	}
 	return NULL;
 }

@@ -9,7 +9,9 @@
 /*
  * Open-addressing hash table from non-zero 64-bit keys to fixed-size values,
  * stored inline: 8 bytes plus the value per entry, at most 70% full. Value
- * pointers stay valid until the next insert or delete.
+ * pointers stay valid until the next insert or delete. A resize moves the
+ * entries to their new array a few per insert or delete, not all at once;
+ * meanwhile both arrays count in table__bytes().
  */
 struct table;
 

@@ -2,7 +2,9 @@
 /*
  * Userspace memory per tracked TIME_WAIT socket at sizes the kernel cannot
  * reach on a small machine: N timewait births, as the kernel sends them, go
- * through the tracker; prints its table bytes and the heap it grew by.
+ * through the tracker; prints its table bytes, the heap it grew by, and the
+ * longest any one event took (the reader's longest stall: while it lasts,
+ * events queue in the ring buffer).
  * Usage: bench-memory N...
  *
  * A timewait socket lives 60 s, so a host holds a million of them only if it
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include "tracker.h"
 
 static size_t heap_in_use(void)
@@ -39,6 +42,14 @@ static long rss_kb(void)
 	return kb;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static int run(unsigned long n)
 {
 	struct config cfg = { .top = 10 };
@@ -48,6 +59,7 @@ static int run(unsigned long n)
 	struct tcpwt_event e;
 	const struct tracker_stats *st;
 	size_t heap0, heap1;
+	uint64_t t0, longest = 0;
 	long rss0, rss1;
 
 	if (!t) {
@@ -79,16 +91,21 @@ static int run(unsigned long n)
 		e.flags = TCPWT_F_OWNER;
 		e.tgid = 1000 + i % 8;
 		snprintf(e.comm, sizeof(e.comm), "client-%lu", i % 8);
+		t0 = mono_ns();
 		tracker__on_data(t, &e, sizeof(e));
+		t0 = mono_ns() - t0;
+		if (t0 > longest)
+			longest = t0;
 	}
 	heap1 = heap_in_use();
 	rss1 = rss_kb();
 	st = tracker__stats(t);
 	printf("%lu TIME_WAIT sockets: %llu tracked, table bytes/socket %.0f, heap growth/socket %.0f B, "
-	       "RSS growth/socket %.0f B, kernel map bytes/socket 0\n",
+	       "RSS growth/socket %.0f B, kernel map bytes/socket 0; longest event %.3f ms\n",
 	       n, (unsigned long long)st->tracked_sockets,
 	       st->tracked_sockets ? (double)st->tracked_bytes / st->tracked_sockets : 0,
-	       n ? (double)(heap1 - heap0) / n : 0, n ? (rss1 - rss0) * 1024.0 / n : 0);
+	       n ? (double)(heap1 - heap0) / n : 0, n ? (rss1 - rss0) * 1024.0 / n : 0,
+	       longest / 1e6);
 	tracker__free(t);
 	owners__free(owners);
 	agg__free(agg);

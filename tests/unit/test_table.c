@@ -129,7 +129,41 @@ TEST(table_random_against_reference)
 		r->len += !r->present[k];
 		r->present[k] = true;
 	}
-	table_matches(t, r);
+	if (!table_matches(t, r))
+		goto out;
+	/*
+	 * Drift down to few keys, then up to nearly all: the table shrinks and
+	 * grows while random inserts, finds and deletes go on, so each kind
+	 * of operation meets entries in both arrays of a resize.
+	 */
+	for (int up = 0; up < 2; up++) {
+		for (size_t step = 1; up ? r->len < N * 9 / 10 : r->len > N / 25; step++) {
+			size_t k = rnd() % N;
+			/* Mostly inserts going up, deletes going down; never stuck. */
+			bool del = r->present[k] ? !up || rnd() % 20 == 0 : !up && rnd() % 50 != 0;
+			uint64_t *v;
+
+			if (del) {
+				if (!ASSERT_EQ(table__delete(t, r->key[k]), r->present[k], "delete result"))
+					goto out;
+				r->len -= r->present[k];
+				r->present[k] = false;
+			} else {
+				v = table__get(t, r->key[k], &created);
+				if (!ASSERT_TRUE(v, "get") ||
+				    !ASSERT_EQ(created, !r->present[k], "created flag") ||
+				    (!created && !ASSERT_EQ(*v, r->val[k], "existing value kept")))
+					goto out;
+				*v = r->val[k] = rnd();
+				r->len += !r->present[k];
+				r->present[k] = true;
+			}
+			if (step % 4999 == 0 && !table_matches(t, r))
+				goto out;
+		}
+		if (!table_matches(t, r))
+			goto out;
+	}
 out:
 	table__free(t);
 	free(order);
@@ -281,4 +315,110 @@ TEST(table_hash)
 	ASSERT_NEQ(table__hash("ab", 2), table__hash("ba", 2), "order counts");
 	ASSERT_EQ(table__hash("abc", 3), table__hash("abc", 3), "deterministic");
 	table__free(seen);
+}
+
+/* Bytes of the slots, without the table's fixed header: for 8-byte values. */
+#define SLOT_BYTES (sizeof(uint64_t) + sizeof(uint64_t))
+
+/* Every key in keys[0..n) is in the table with its value, and no other. */
+static bool holds_exactly(const struct table *t, const uint64_t *keys, size_t n)
+{
+	size_t pos = 0, seen = 0;
+	uint64_t key, *v;
+
+	if (!ASSERT_EQ(table__len(t), n, "len"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		v = table__find(t, keys[i]);
+		if (!ASSERT_TRUE(v && *v == ~keys[i], "each key found with its value"))
+			return false;
+	}
+	while ((v = table__next(t, &pos, &key))) {
+		if (!ASSERT_EQ(*v, ~key, "iterated value is its key's"))
+			return false;
+		seen++;
+	}
+	return ASSERT_EQ(seen, n, "iteration visits every entry once");
+}
+
+/*
+ * A resize keeps both arrays and moves the entries a few per insert or
+ * delete: right after the insert that grows a table of C slots, both the old
+ * (C) and the new (2C) arrays are held, everything stays findable while the
+ * entries move, and the old array goes within (C + L) / 32 more operations
+ * for the L entries it held. The same for shrinking, from C to C/2 slots.
+ */
+TEST(table_resizes_in_steps)
+{
+	enum { KEYS = 200000 };
+	uint64_t *keys = malloc(KEYS * sizeof(*keys));
+	struct table *t = table__new(sizeof(uint64_t));
+	size_t n = 0, grows = 0, shrinks = 0;
+	bool created;
+
+	if (!ASSERT_TRUE(keys && t, "alloc"))
+		goto out;
+	for (size_t i = 0; i < KEYS; i++)
+		while (!(keys[i] = rnd()))
+			;
+	/* Grow: insert until the table holds KEYS. */
+	while (n < KEYS) {
+		size_t before = table__bytes(t), cap, ops = 0, held = n;
+
+		*(uint64_t *)table__get(t, keys[n], &created) = ~keys[n];
+		n++;
+		if (table__bytes(t) == before)
+			continue;
+		cap = (table__bytes(t) - before) / (2 * SLOT_BYTES);
+		if (!ASSERT_EQ(table__bytes(t) - before, 2 * cap * SLOT_BYTES,
+			       "growing holds the old array and a new one of twice its slots") ||
+		    !ASSERT_TRUE(cap >= 64 && !(cap & (cap - 1)), "old array: a power of two"))
+			goto out;
+		grows++;
+		/* Keep inserting until the old array is freed. */
+		while (table__bytes(t) != before + cap * SLOT_BYTES && n < KEYS) {
+			*(uint64_t *)table__get(t, keys[n], &created) = ~keys[n];
+			n++;
+			ops++;
+			if (ops == cap / 64 && !holds_exactly(t, keys, n))
+				goto out; /* halfway through the move */
+		}
+		if (!ASSERT_TRUE(ops <= (cap + held) / 32 + 1, "the old array goes within (C + L) / 32 inserts") ||
+		    !ASSERT_TRUE(ops >= cap / 64, "entries move in steps, not all at once"))
+			goto out;
+	}
+	if (!holds_exactly(t, keys, n) || !ASSERT_TRUE(grows >= 10, "grew many times"))
+		goto out;
+	/* Shrink: delete from the end until one key is left. */
+	while (n > 1) {
+		size_t before = table__bytes(t), cap, ops = 0, held;
+
+		if (!ASSERT_TRUE(table__delete(t, keys[--n]), "delete"))
+			goto out;
+		if (table__bytes(t) == before)
+			continue;
+		cap = (table__bytes(t) - before) / SLOT_BYTES * 2;
+		held = n;
+		if (!ASSERT_TRUE(table__bytes(t) > before, "shrinking first holds both arrays") ||
+		    !ASSERT_TRUE(cap >= 128 && !(cap & (cap - 1)), "old array: a power of two"))
+			goto out;
+		shrinks++;
+		while (table__bytes(t) != before - cap * SLOT_BYTES / 2 && n > 1) {
+			/* Deleted keys stay gone while the rest move. */
+			if (!ASSERT_TRUE(table__find(t, keys[n]) == NULL, "deleted key absent") ||
+			    !ASSERT_TRUE(table__delete(t, keys[--n]), "delete while moving"))
+				goto out;
+			ops++;
+			if (ops == cap / 64 && !holds_exactly(t, keys, n))
+				goto out;
+		}
+		if (n > 1 && !ASSERT_TRUE(ops <= (cap + held) / 32 + 1,
+					  "the old array goes within (C + L) / 32 deletes"))
+			goto out;
+	}
+	if (holds_exactly(t, keys, n))
+		ASSERT_TRUE(shrinks >= 8, "shrank many times");
+out:
+	free(keys);
+	table__free(t);
 }

@@ -37,7 +37,6 @@ static void set_programs(struct tcpwaittrace_bpf *s, bool classic)
 	bpf_program__set_autoload(s->progs.timer_cancel_btf, !classic);
 	bpf_program__set_autoload(s->progs.timer_expire_btf, !classic);
 	bpf_program__set_autoload(s->progs.set_state_tp, classic);
-	bpf_program__set_autoload(s->progs.set_state_bak_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_start_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_cancel_tp, classic);
 	bpf_program__set_autoload(s->progs.timer_expire_tp, classic);
@@ -195,7 +194,8 @@ static uint64_t prog_misses(struct bpf_program *p)
 /*
  * Recursion misses: the kernel skipped a program that was already running on
  * that CPU. Which of them lost an event:
- * - the state program: those its backup did not handle;
+ * - the state program: those its backup did not handle (classic tracepoint
+ *   programs have no backup: all of them are skipped together);
  * - its backup: only when the main program was skipped too, counted above;
  * - a timer program (no backup: they cannot nest): every one.
  */
@@ -214,7 +214,7 @@ static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 		total += m;
 		if (p == s->progs.set_state_btf || p == s->progs.set_state_tp)
 			state += m;
-		else if (p != s->progs.set_state_bak_btf && p != s->progs.set_state_bak_tp)
+		else if (p != s->progs.set_state_bak_btf)
 			lossy += m;
 	}
 	lossy += state > handled ? state - handled : 0;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the kernel skips (recursion misses) are made up for or reported as
+# lost, never hidden. Under churn, softirq interrupts tasks inside the state
+# program:
+# - tp_btf: the state program's backup handles the transitions the main
+#   program missed, so nearly all misses are benign (a loss needs the main
+#   program and its backup both skipped);
+# - classic tracepoints: the kernel skips all classic programs together when
+#   any BPF program runs on the CPU, so there is no backup and every miss is
+#   lost: recursion_misses equals the programs' misses, none benign.
+. "$(dirname "$0")/lib.sh"
+PORT=18042
+netns_new NS
+
+# churn SECS: 4 clients and 2 servers in the namespace, until done.
+churn() {
+	ip netns exec "$NS" "$WL" churn-server --port $PORT --duration $(($1 + 2)) --workers 2 >/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$NS" "$WL" churn-client --port $PORT --duration "$1" --workers 4 >"$WORK/churn.out"
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	sleep 0.5
+}
+
+tracer_start
+churn 4
+tracer_stop
+benign=$(jq .recursion_misses_benign "$OUT")
+lossy=$(jq .recursion_misses "$OUT")
+check_ge "tp_btf: churn made the kernel skip the state program" "$benign" 10
+check_le "tp_btf: the backup made up nearly every miss" "$lossy" $((benign / 10 > 2 ? benign / 10 : 2))
+
+tracer_start --classic-tracepoints
+churn 3
+# The churn is over: the programs' counts no longer move.
+progs=0 kmisses=0
+for id in $(bpf_ids "$TRACER_PID" prog_id); do
+	progs=$((progs + 1))
+	kmisses=$((kmisses + $(bpftool prog show id "$id" -j | jq '.recursion_misses // 0')))
+done
+tracer_stop
+
+check_eq "classic: programs loaded (state and three timer hooks, no backup)" "$progs" 4
+check_ge "classic: churn made the kernel skip programs" "$kmisses" 1
+check_eq "classic: reported recursion_misses == the programs' misses" "$(jq .recursion_misses "$OUT")" "$kmisses"
+check_eq "classic: none benign, nothing makes a classic miss up" "$(jq .recursion_misses_benign "$OUT")" 0
+check_eq "lost_events adds them up" "$(jq '.lost_events == .ringbuf_full + .recursion_misses' "$OUT")" true
+finish

@@ -43,6 +43,8 @@ __u64 lost_events = 0; /* ring buffer full */
 __u64 tw_unmatched = 0;
 /* Transitions the state program's backup handled because the main one was skipped. */
 __u64 state_backups_handled = 0;
+/* Timewait sockets killed by their namespace's deletion: no KILL event each. */
+__u64 tw_netns_purged = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -658,8 +660,70 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 	return 0;
 }
 
+/* The reference count of a namespace, wherever this kernel keeps it. */
+struct ns_common___v618 {
+	refcount_t __ns_ref;
+} __attribute__((preserve_access_index));
+struct ns_common___v517 {
+	refcount_t count;
+} __attribute__((preserve_access_index));
+struct net___v514 {
+	refcount_t count;
+} __attribute__((preserve_access_index));
+
+/* check_net(): the namespace is being dismantled once no reference is left. */
+static __always_inline bool net_dying(const struct net *net)
+{
+	const void *ns = &net->ns;
+	int refs;
+
+	if (bpf_core_field_exists(((struct ns_common___v618 *)ns)->__ns_ref))
+		refs = BPF_CORE_READ((struct ns_common___v618 *)ns, __ns_ref.refs.counter);
+	else if (bpf_core_field_exists(((struct ns_common___v517 *)ns)->count))
+		refs = BPF_CORE_READ((struct ns_common___v517 *)ns, count.refs.counter);
+	else if (bpf_core_field_exists(((struct net___v514 *)net)->count))
+		refs = BPF_CORE_READ((struct net___v514 *)net, count.refs.counter);
+	else
+		return false;
+	return refs == 0;
+}
+
+/*
+ * Deleting a namespace kills all its timewait sockets at once, from a
+ * kernel worker: a million kill events would flood the ring buffer (and did,
+ * dropping 124k of them in the bench). The first one on each CPU tells
+ * userspace the namespace is gone instead, which ends all its timewait
+ * sockets; the rest are only counted.
+ */
+static __always_inline void on_netns_purge(struct tcpwt_cpu_state *cs, const struct net *net)
+{
+	__u64 id = (__u64)net;
+	struct tcpwt_event *e;
+
+	/* The namespace's cookie is never reused; its address may be. */
+	if (bpf_core_field_exists(net->net_cookie))
+		id = BPF_CORE_READ(net, net_cookie);
+	__sync_fetch_and_add(&tw_netns_purged, 1);
+#pragma unroll
+	for (int i = 0; i < TCPWT_GONE_NETS; i++)
+		if (cs->gone_nets[i] == id)
+			return;
+	e = reserve(TCPWT_EV_NETNS_GONE, bpf_ktime_get_ns());
+	if (!e)
+		return; /* counted; the next kill tries again */
+	cs->gone_nets[cs->gone_next++ & (TCPWT_GONE_NETS - 1)] = id;
+	e->netns = BPF_CORE_READ(net, ns.inum);
+	submit(e);
+}
+
 static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
 {
+	const struct net *net = TW_FIELD(tw, btf, __tw_common.skc_net.net);
+
+	if (net_dying(net)) {
+		on_netns_purge(cs, net);
+		return 0;
+	}
 	if (cs->cancel.tw != tw)
 		flush_cancel(cs);
 	/* Read now: after a kill the timewait socket is freed. */

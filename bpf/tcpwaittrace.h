@@ -57,6 +57,13 @@ enum tcpwt_event_type {
 	 * and ports only.
 	 */
 	TCPWT_EV_CLOSER_GONE = 9,
+	/*
+	 * A network namespace is being deleted, and with it every timewait
+	 * socket in it: netns only. Its timewait sockets' kills are not
+	 * reported one by one (a torn-down namespace can hold a million; see
+	 * tw_netns_purged), each CPU sends this once per namespace instead.
+	 */
+	TCPWT_EV_NETNS_GONE = 10,
 };
 
 /* Set in tcpwt_event.flags. */
@@ -108,6 +115,8 @@ struct tcpwt_tw_slot {
 };
 
 /* Per-CPU bookkeeping of the timewait timer programs. */
+#define TCPWT_GONE_NETS 4 /* a power of two */
+
 struct tcpwt_cpu_state {
 	/* Cancelled, not yet known whether expiring, re-armed or killed. */
 	struct tcpwt_tw_slot cancel;
@@ -122,6 +131,9 @@ struct tcpwt_cpu_state {
 	__u32 timer_events;
 	/* timer_events when cancel was parked. */
 	__u32 cancel_seq;
+	/* Namespaces this CPU sent NETNS_GONE for, latest first by slot. */
+	__u32 gone_next;
+	__u64 gone_nets[TCPWT_GONE_NETS];
 };
 
 /* A transition the main state program took, until its backup pops it. */

@@ -351,6 +351,10 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 		     "# TYPE tcpwaittrace_untracked_sockets_total counter\n"
 		     "tcpwaittrace_untracked_sockets_total %llu\n",
 		(unsigned long long)r->untracked_sockets);
+	fprintf(out, "# HELP tcpwaittrace_tw_netns_purged_total Timewait sockets killed by the deletion of their network namespace.\n"
+		     "# TYPE tcpwaittrace_tw_netns_purged_total counter\n"
+		     "tcpwaittrace_tw_netns_purged_total %llu\n",
+		(unsigned long long)r->tw_netns_purged);
 	table__free(t);
 	return ferror(out) ? -EIO : 0;
 }

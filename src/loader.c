@@ -228,6 +228,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
+	c->tw_netns_purged = __atomic_load_n(&s->bss->tw_netns_purged, __ATOMIC_RELAXED);
 	count_misses(s, c);
 }
 

@@ -18,6 +18,8 @@ struct loader_counters {
 	uint64_t recursion_misses; /* summed over the programs that can lose events */
 	/* Misses a twin made up for: nothing was lost. */
 	uint64_t recursion_misses_benign;
+	/* Timewait sockets killed by their namespace's deletion (not lost). */
+	uint64_t tw_netns_purged;
 };
 
 /*

@@ -179,6 +179,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->ringbuf_full = c.ringbuf_full;
 	rep->recursion_misses = c.recursion_misses;
 	rep->recursion_misses_benign = c.recursion_misses_benign;
+	rep->tw_netns_purged = c.tw_netns_purged;
 	rep->stats = tracker__stats(r->tracker);
 	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births +
 				 rep->stats->cw_unseen_entries;

@@ -239,6 +239,10 @@ void report__text(FILE *out, const struct report *r)
 		fprintf(out, "\nDelivery: %llu hits of sock:inet_sock_set_state counted by perf, "
 			"%llu of them reached no BPF program.\n",
 			(unsigned long long)r->state_hits, (unsigned long long)r->undelivered);
+	if (r->tw_netns_purged)
+		fprintf(out, "\n%llu timewait sockets were killed by the deletion of their network "
+			"namespace (the ones tracked are in the killed counts above).\n",
+			(unsigned long long)r->tw_netns_purged);
 	if (report__lost_events(r) || r->untracked_sockets)
 		fprintf(out, "\nWARNING: %llu events lost (%llu ring buffer full, %llu BPF recursion misses, "
 			"%llu never delivered%s), %llu sockets untracked: figures are incomplete.\n",
@@ -441,6 +445,7 @@ int report__json_write(FILE *out, const struct report *r)
 	key_u64(&w, "recursion_misses", r->recursion_misses);
 	key_u64(&w, "recursion_misses_benign", r->recursion_misses_benign);
 	key_u64(&w, "untracked_sockets", r->untracked_sockets);
+	key_u64(&w, "tw_netns_purged", r->tw_netns_purged);
 	key_u64_or_null(&w, "state_hits", r->verifying, r->state_hits);
 	key_u64_or_null(&w, "undelivered_events", r->verifying, r->undelivered);
 	if (r->stats) {

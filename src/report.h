@@ -24,6 +24,8 @@ struct report {
 	uint64_t recursion_misses;
 	uint64_t recursion_misses_benign;
 	uint64_t untracked_sockets;
+	/* Not lost: killed with their namespace, reported as one event per namespace. */
+	uint64_t tw_netns_purged;
 	/*
 	 * --verify-delivery: hits of the state tracepoint (perf), and those
 	 * that reached no program at all (a lower bound).

@@ -503,6 +503,46 @@ static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 		unknown_tw_end(t, e->id, e->family, e->lport, e->rport, e->entry_ns);
 }
 
+/* Ends, as killed at ts_ns, the timewait sockets of namespace netns in table in. */
+static void end_netns_tw(struct tracker *t, struct table *in, bool by_cookie, uint32_t netns,
+			 uint64_t ts_ns)
+{
+	size_t n = table__len(in), k = 0, pos = 0;
+	uint64_t *keys = n ? malloc(n * sizeof(*keys)) : NULL, key;
+	const struct tw_rec *r;
+
+	if (!keys)
+		return; /* out of memory: dropped by age at a reconciliation */
+	while (k < n && (r = table__next(in, &pos, &key)))
+		if (r->netns == netns)
+			keys[k++] = key;
+	for (size_t i = 0; i < k; i++) {
+		/*
+		 * Whether one born in FIN_WAIT2 got the peer's FIN is unknown
+		 * (no kill says so): taken as TIME_WAIT, from its birth.
+		 */
+		struct tcpwt_tw_slot s = { .ts_ns = ts_ns, .substate = TCPWT_TIME_WAIT };
+
+		if (by_cookie)
+			s.cookie = keys[i];
+		else
+			s.tw = keys[i];
+		tw_end(t, &s, TW_END_KILLED);
+	}
+	free(keys);
+}
+
+/*
+ * A namespace is being deleted, which kills every timewait socket in it; the
+ * kernel side sends this instead of their KILL events. Each CPU sends one:
+ * the later ones find nothing left.
+ */
+static void on_netns_gone(struct tracker *t, const struct tcpwt_event *e)
+{
+	end_netns_tw(t, t->tw, false, e->netns, e->ts_ns);
+	end_netns_tw(t, t->tw_seeded, true, e->netns, e->ts_ns);
+}
+
 void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 			       uint64_t now_ns)
 {
@@ -604,7 +644,7 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len)
 	memcpy(&e, data, sizeof(e));
 	if (e.family != AF_INET && e.family != AF_INET6 &&
 	    e.type != TCPWT_EV_TW_REARM && e.type != TCPWT_EV_TW_EXPIRE &&
-	    e.type != TCPWT_EV_TW_KILL) {
+	    e.type != TCPWT_EV_TW_KILL && e.type != TCPWT_EV_NETNS_GONE) {
 		t->stats.bad_events++;
 		return 0;
 	}
@@ -635,6 +675,9 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len)
 		break;
 	case TCPWT_EV_CLOSER_GONE:
 		table__delete(t->closers, e.id);
+		break;
+	case TCPWT_EV_NETNS_GONE:
+		on_netns_gone(t, &e);
 		break;
 	default:
 		t->stats.events--;

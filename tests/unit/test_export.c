@@ -64,9 +64,11 @@ TEST(export_prom)
 	free(t);
 	s.rep.verifying = true;
 	s.rep.undelivered = 7;
+	s.rep.tw_netns_purged = 12;
 	t = export__prom_string(&s.rep, &m, &len);
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} 7"),
 		    "undelivered counter when measured");
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tw_netns_purged_total 12\n"), "purged counter");
 	free(t);
 	m.no_pid = true;
 	m.max_series = 1;

@@ -379,10 +379,11 @@ static bool valid_record(const unsigned char *p, size_t len)
 	if (len < sizeof(e))
 		return false;
 	memcpy(&e, p, sizeof(e));
-	if (e.type < TCPWT_EV_CW_ENTER || e.type > TCPWT_EV_CLOSER_GONE)
+	if (e.type < TCPWT_EV_CW_ENTER || e.type > TCPWT_EV_NETNS_GONE)
 		return false;
 	return e.family == AF_INET || e.family == AF_INET6 || e.type == TCPWT_EV_TW_REARM ||
-	       e.type == TCPWT_EV_TW_EXPIRE || e.type == TCPWT_EV_TW_KILL;
+	       e.type == TCPWT_EV_TW_EXPIRE || e.type == TCPWT_EV_TW_KILL ||
+	       e.type == TCPWT_EV_NETNS_GONE;
 }
 
 TEST(tracker_random_input)
@@ -405,7 +406,7 @@ TEST(tracker_random_input)
 	}
 	/* Plausible records with random fields: the state machine's corners. */
 	for (int i = 0; i < 50000; i++, calls++) {
-		struct tcpwt_event e = fx_ev(1 + rnd() % 9, 1 + rnd() % 64, rnd() % (100 * S),
+		struct tcpwt_event e = fx_ev(1 + rnd() % 10, 1 + rnd() % 64, rnd() % (100 * S),
 					     rnd() % 4 ? fx_eph(&f, rnd() % 8) : 8080,
 					     rnd() % 2 ? 443 : fx_eph(&f, 9));
 

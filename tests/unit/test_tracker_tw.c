@@ -503,3 +503,53 @@ TEST(tracker_reconcile_exit_on_its_way)
 	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 0, "not as a missed end too");
 	fx_teardown(&f);
 }
+
+/*
+ * A namespace's deletion kills all its timewait sockets; the kernel side
+ * sends NETNS_GONE instead of their kills. Those of that namespace (born
+ * while tracing or seeded at start-up) end as killed then; the others stay.
+ */
+TEST(tracker_tw_netns_gone)
+{
+	struct sd_sock seed = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
+				.lport = 40000, .rport = 443, .expires_ms = 50000, .cookie = 77 };
+	struct tcpwt_event e;
+	size_t killed = 0;
+	struct fixture f;
+
+	fx_setup(&f);
+	seed.laddr[0] = seed.raddr[0] = 10;
+	tracker__seed(f.t, &seed, 20 * S, 20 * S);
+	born(&f, 0x900, 21 * S, TCPWT_TIME_WAIT);
+	born(&f, 0x901, 22 * S, TCPWT_FIN_WAIT2);
+	/* Another namespace's, same ports. */
+	e = fx_ev(TCPWT_EV_TW_BORN, 0x902, 22 * S, fx_eph(&f, 1), 443);
+	e.netns = NETNS + 1;
+	e.state = TCPWT_TIME_WAIT;
+	fx_feed(&f, &e);
+	if (!ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 4, "tracked"))
+		goto out;
+	e = (struct tcpwt_event){ .type = TCPWT_EV_NETNS_GONE, .ts_ns = 30 * S, .netns = NETNS };
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the other namespace's stays");
+	ASSERT_EQ(tracker__stats(f.t)->bad_events, 0, "no family needed");
+	/* Each CPU sends one: the second finds nothing left. */
+	e.ts_ns = 31 * S;
+	fx_feed(&f, &e);
+	{
+		struct group **v;
+		size_t n = agg__sorted(f.agg, &v);
+
+		for (size_t i = 0; i < n; i++)
+			if (v[i]->key.state == TCPWT_TIME_WAIT)
+				killed += v[i]->killed;
+		free(v);
+	}
+	/* Born in FIN_WAIT2, its re-arm unseen: taken as TIME_WAIT from its birth. */
+	ASSERT_EQ(killed, 3, "all three, killed once each");
+	ASSERT_EQ(tracker__stats(f.t)->fin_wait2_only, 0, "none FIN_WAIT2 only");
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0x902, 32 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "the other ends by its own kill");
+out:
+	fx_teardown(&f);
+}

@@ -299,6 +299,21 @@ static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 	bool shared;
 
 	r = find_rec(t->cw, t->cw_seeded, e->id, e->cookie, &in, &key);
+	if (r && !r->seeded) {
+		struct tuple tp;
+
+		/*
+		 * Another connection's socket at this address: an earlier one,
+		 * whose exit was lost, and this one's entry with it (a full
+		 * ring buffer drops both). Not to be measured as one.
+		 */
+		tuple_of(e, &tp);
+		if (memcmp(&tp, &r->tp, sizeof(tp))) {
+			t->stats.missed_ends++;
+			table__delete(in, key);
+			r = NULL;
+		}
+	}
 	if (!r) {
 		unseen_cw_exit(t, e);
 		return;

@@ -325,6 +325,38 @@ TEST(tracker_cw_missed_end)
 	fx_teardown(&f);
 }
 
+/*
+ * An exit at the address of a socket whose exit was lost, but of another
+ * connection (the allocator reuses addresses at once): the earlier one is
+ * dropped, the exit counted as one whose entry was not seen; neither is
+ * measured.
+ */
+TEST(tracker_cw_exit_of_another_connection)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+	const struct tracker_stats *st;
+
+	fx_setup(&f);
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x9, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x9, 3 * S, 9090, fx_eph(&f, 1));
+	fx_feed(&f, fx_owned(&e, 1, "a"));
+	st = tracker__stats(f.t);
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "nothing measured");
+	ASSERT_EQ(st->cw_unseen_entries, 1, "the exit's entry was not seen");
+	ASSERT_EQ(st->missed_ends, 1, "the earlier socket's exit was lost");
+	ASSERT_EQ(st->tracked_sockets, 0, "the earlier socket dropped");
+	/* Same ports, another address: another connection too. */
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0xa, 1 * S, 8080, fx_eph(&f, 0)), &e));
+	e.type = TCPWT_EV_CW_EXIT;
+	e.ts_ns = 3 * S;
+	e.raddr[3] = 7;
+	fx_feed(&f, fx_owned(&e, 1, "a"));
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "still nothing measured");
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 2, "unseen");
+	fx_teardown(&f);
+}
+
 TEST(tracker_malformed_records)
 {
 	struct fixture f;

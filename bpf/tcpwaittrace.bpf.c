@@ -690,8 +690,8 @@ static __always_inline bool net_dying(const struct net *net)
 
 /*
  * Deleting a namespace kills all its timewait sockets at once, from a
- * kernel worker: a million kill events would flood the ring buffer (and did,
- * dropping 124k of them in the bench). The first one on each CPU tells
+ * kernel worker: their kill events would flood the ring buffer (750k of them
+ * did: 124k were dropped). The first one on each CPU tells
  * userspace the namespace is gone instead, which ends all its timewait
  * sockets; the rest are only counted.
  */

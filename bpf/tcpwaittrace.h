@@ -131,7 +131,7 @@ struct tcpwt_cpu_state {
 	__u32 timer_events;
 	/* timer_events when cancel was parked. */
 	__u32 cancel_seq;
-	/* Namespaces this CPU sent NETNS_GONE for, latest first by slot. */
+	/* The last namespaces this CPU sent NETNS_GONE for (cookies), in a ring. */
 	__u32 gone_next;
 	__u64 gone_nets[TCPWT_GONE_NETS];
 };

@@ -225,12 +225,7 @@ void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *old
 /* TIME_WAIT lasts TCP_TIMEWAIT_LEN, plus the timer wheel's slack. */
 #define TW_MAX_LIFE_NS (TW_LEN_NS + 15 * 1000000000ULL)
 
-struct key_list {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static void key_push(struct key_list *l, uint64_t k)
+void key_push(struct key_list *l, uint64_t k)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 256;

@@ -522,16 +522,16 @@ static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 static void end_netns_tw(struct tracker *t, struct table *in, bool by_cookie, uint32_t netns,
 			 uint64_t ts_ns)
 {
-	size_t n = table__len(in), k = 0, pos = 0;
-	uint64_t *keys = n ? malloc(n * sizeof(*keys)) : NULL, key;
+	struct key_list gone = {};
 	const struct tw_rec *r;
+	size_t pos = 0;
+	uint64_t key;
 
-	if (!keys)
-		return; /* out of memory: dropped by age at a reconciliation */
-	while (k < n && (r = table__next(in, &pos, &key)))
+	/* Any left out (no memory) are dropped by age at a reconciliation. */
+	while ((r = table__next(in, &pos, &key)))
 		if (r->netns == netns)
-			keys[k++] = key;
-	for (size_t i = 0; i < k; i++) {
+			key_push(&gone, key);
+	for (size_t i = 0; i < gone.n; i++) {
 		/*
 		 * Whether one born in FIN_WAIT2 got the peer's FIN is unknown
 		 * (no kill says so): taken as TIME_WAIT, from its birth.
@@ -539,12 +539,12 @@ static void end_netns_tw(struct tracker *t, struct table *in, bool by_cookie, ui
 		struct tcpwt_tw_slot s = { .ts_ns = ts_ns, .substate = TCPWT_TIME_WAIT };
 
 		if (by_cookie)
-			s.cookie = keys[i];
+			s.cookie = gone.v[i];
 		else
-			s.tw = keys[i];
+			s.tw = gone.v[i];
 		tw_end(t, &s, TW_END_KILLED);
 	}
-	free(keys);
+	free(gone.v);
 }
 
 /*

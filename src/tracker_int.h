@@ -101,6 +101,14 @@ struct tracker {
 	struct tracker_stats stats;
 };
 
+/* Keys collected while iterating a table, to act on after: zero it to start. */
+struct key_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/* Appends k; out of memory, k is left out. */
+void key_push(struct key_list *l, uint64_t k);
 uint16_t service_port(uint8_t role, const struct tuple *tp);
 uint64_t tuple_hash(const struct tuple *tp);
 void tuple_of_diag(const struct sd_sock *s, struct tuple *tp);

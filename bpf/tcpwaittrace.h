@@ -154,7 +154,8 @@ struct tcpwt_active {
 	struct tcpwt_state_seen seen[TCPWT_STATE_SEEN];
 	/*
 	 * Runs of the main state program on this CPU: with its recursion
-	 * misses, the tracepoint hits that reached it (--verify-delivery).
+	 * misses, the tracepoint hits that reached it (--verify-delivery;
+	 * the classic program counts only then).
 	 */
 	__u64 state_runs;
 };

@@ -95,6 +95,7 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	s->rodata->filter_ports = cfg->nports > 0;
 	s->rodata->filter_pids = cfg->npids > 0;
 	s->rodata->perf_sees_hits = cfg->verify_delivery;
+	s->rodata->count_runs = cfg->verify_delivery;
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
 	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
 	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);

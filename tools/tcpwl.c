@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ struct opts {
 	long duration;
 	long workers;
 	long sources;
+	long from_port;
 	enum mode mode;
 	int threads;
 	int fork_child;
@@ -104,6 +106,7 @@ static const char usage_text[] =
 "                    [--workers K]\n"
 "       tcpwl churn-client --port P [--addr A] [--duration SECS] [--workers K]\n"
 "                    [--hold MS] [--mode close-first|reset] [--sources N]\n"
+"       tcpwl ack --port P [--addr A] --bind SRCADDR --from-port SP\n"
 "defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
 "          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
 "--sources N: churn from source addresses 127.0.1.1 .. 127.0.1.N (IPv4), each\n"
@@ -112,6 +115,10 @@ static const char usage_text[] =
 "          before it closes; churn-server --workers K serves with K processes.\n"
 "churn-client --mode reset: close with SO_LINGER 0 (RST): no TIME_WAIT, no\n"
 "          CLOSE_WAIT, only the other transitions and TCP timers.\n"
+"ack: sends one bare ACK segment from SRCADDR:SP to A:P through a raw socket:\n"
+"          a timewait socket there re-arms its timer (out of window, it answers\n"
+"          with an ACK; set net.ipv4.tcp_rfc1337=1 so that the RST this draws\n"
+"          does not kill it).\n"
 "Only loopback addresses (127.0.0.0/8, ::1) are accepted.\n";
 
 static void quit(int code, const char *fmt, ...)
@@ -866,6 +873,64 @@ static int run_churn_client(struct opts *o)
 	return 0;
 }
 
+/* The Internet checksum of a pseudo-header (src, dst: alen bytes each) and a TCP segment. */
+static uint16_t tcp_csum(const void *src, const void *dst, size_t alen,
+			 const void *seg, size_t len)
+{
+	const uint8_t *parts[3] = { src, dst, seg };
+	size_t lens[3] = { alen, alen, len };
+	uint32_t sum = IPPROTO_TCP + (uint32_t)len;
+
+	for (int p = 0; p < 3; p++)
+		for (size_t i = 0; i < lens[p]; i += 2)
+			sum += parts[p][i] << 8 | (i + 1 < lens[p] ? parts[p][i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static int run_ack(struct opts *o)
+{
+	struct sockaddr_storage dst, src;
+	socklen_t dlen = make_addr(o->addr, o->port, &dst);
+	socklen_t slen = make_addr(o->bind, 0, &src);
+	struct tcphdr th = {
+		.source = htons(o->from_port),
+		.dest = htons(o->port),
+		.seq = htonl(1),
+		.doff = sizeof(th) / 4,
+		.ack = 1,
+		.window = htons(1024),
+	};
+	const void *sa, *da;
+	size_t alen;
+	int fd;
+
+	if (dst.ss_family == AF_INET) {
+		sa = &((struct sockaddr_in *)&src)->sin_addr;
+		da = &((struct sockaddr_in *)&dst)->sin_addr;
+		alen = 4;
+	} else {
+		sa = &((struct sockaddr_in6 *)&src)->sin6_addr;
+		da = &((struct sockaddr_in6 *)&dst)->sin6_addr;
+		alen = 16;
+		/* The raw socket's port field would be taken for a protocol. */
+		((struct sockaddr_in6 *)&dst)->sin6_port = 0;
+	}
+	th.check = tcp_csum(sa, da, alen, &th, sizeof(th));
+	fd = socket(dst.ss_family, SOCK_RAW, IPPROTO_TCP);
+	if (fd < 0)
+		die("raw socket (needs CAP_NET_RAW)");
+	if (bind(fd, (struct sockaddr *)&src, slen))
+		die("bind %s", o->bind);
+	if (dst.ss_family == AF_INET)
+		((struct sockaddr_in *)&dst)->sin_port = 0;
+	if (sendto(fd, &th, sizeof(th), 0, (struct sockaddr *)&dst, dlen) != sizeof(th))
+		die("sendto");
+	close(fd);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	const char *opts;	/* allowed option codes */
@@ -885,6 +950,7 @@ static const struct command commands[] = {
 	{ "churn-server", "padrw", 0, MODE_NONE, run_churn_server },
 	{ "churn-client", "padwHmS", BIT(MODE_CLOSE_FIRST) | BIT(MODE_RESET), MODE_CLOSE_FIRST,
 	  run_churn_client },
+	{ "ack", "pabF", 0, MODE_NONE, run_ack },
 };
 
 static const struct option longopts[] = {
@@ -904,6 +970,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "workers", required_argument, NULL, 'w' },
 	{ "sources", required_argument, NULL, 'S' },
+	{ "from-port", required_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -961,6 +1028,7 @@ static void set_opt(struct opts *o, const struct command *cmd, int c,
 	case 'd': o->duration = parse_num(c, arg, 1, 86400); break;
 	case 'w': o->workers = parse_num(c, arg, 1, 1024); break;
 	case 'S': o->sources = parse_num(c, arg, 1, 254); break;
+	case 'F': o->from_port = parse_num(c, arg, 1, 65535); break;
 	}
 }
 
@@ -975,6 +1043,8 @@ static void validate(struct opts *o, const struct command *cmd)
 		quit(2, "%s: --port must be 1..65535", o->cmd);
 	if (!strcmp(o->cmd, "churn-client") && o->port == 0)
 		quit(2, "%s: --port must be 1..65535", o->cmd);
+	if (!strcmp(o->cmd, "ack") && (!o->bind || !o->from_port))
+		quit(2, "%s: --bind and --from-port are required", o->cmd);
 	if (!strcmp(o->cmd, "receiver") && !o->unix_path)
 		quit(2, "%s: --unix is required", o->cmd);
 	if (o->unix_path && strlen(o->unix_path) >= sizeof(sun.sun_path))

@@ -22,6 +22,8 @@
 #define PF_KTHREAD 0x00200000
 #define TW_LEN_SECS 60 /* TCP_TIMEWAIT_LEN, not tunable */
 #define BORN_STALE_NS 10000000ULL /* 10 ms */
+/* A re-arm's start follows its cancel within ~0.3 us; a reopened connection's birth, tens of us. */
+#define REARM_NS 20000ULL
 
 const volatile __u8 targ_family = 0;
 const volatile bool filter_ports = false;
@@ -625,6 +627,7 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->cookie = TW_FIELD(tw, btf, __tw_common.skc_cookie.counter);
 	s->family = TW_FIELD(tw, btf, __tw_common.skc_family);
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
+	s->hash = TW_FIELD(tw, btf, __tw_common.skc_hash);
 }
 
 static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
@@ -634,14 +637,16 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 	fill_slot(&s, tw, btf);
 	/*
 	 * mod_timer(): cancel then start, on this CPU, with interrupts off in
-	 * between, of the same socket (ports), and only ever into TIME_WAIT.
-	 * Anything else at that address is a new timewait socket where the
-	 * killed one was: the slab hands a freed object straight back to its
-	 * CPU, even to another connection's birth in the softirq that runs as
-	 * the killing task re-enables them (no timer event between).
+	 * between (nanoseconds apart), of the same socket (tuple), and only ever
+	 * into TIME_WAIT. Anything else at that address is a new timewait
+	 * socket where the killed one was: the slab hands a freed object straight
+	 * back to its CPU, even to another connection's birth in the softirq that
+	 * runs as the killing task re-enables them. Its tuple is another one's,
+	 * or, for the same connection reopened, came much later than this.
 	 */
-	if (cs->cancel.tw == tw && cs->timer_events == cs->cancel_seq + 1 &&
-	    s.portpair == cs->cancel.portpair && s.substate == TCPWT_TIME_WAIT) {
+	if (cs->cancel.tw == tw && s.ts_ns - cs->cancel.ts_ns < REARM_NS &&
+	    s.portpair == cs->cancel.portpair && s.hash == cs->cancel.hash &&
+	    s.substate == TCPWT_TIME_WAIT) {
 		cs->cancel.tw = 0;
 		emit_tw_end(TCPWT_EV_TW_REARM, &s);
 		return 0;
@@ -733,7 +738,6 @@ static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bo
 		flush_cancel(cs);
 	/* Read now: after a kill the timewait socket is freed. */
 	fill_slot(&cs->cancel, tw, btf);
-	cs->cancel_seq = cs->timer_events;
 	return 0;
 }
 
@@ -767,14 +771,14 @@ enum tw_hook { TW_START, TW_CANCEL, TW_EXPIRE };
 static __always_inline int on_timer(enum tw_hook hook, const struct timer_list *timer,
 				    const void *function, bool btf)
 {
-	struct tcpwt_cpu_state *cs = this_cpu_state();
+	struct tcpwt_cpu_state *cs;
 	__u64 tw;
 
-	if (!cs)
-		return 0;
-	/* Numbers this event among the timer events on this CPU. */
-	cs->timer_events++;
+	/* Nearly every timer is another: for those, nothing else is touched. */
 	if (!is_tw_timer(function))
+		return 0;
+	cs = this_cpu_state();
+	if (!cs)
 		return 0;
 	tw = tw_of(timer);
 	if (hook == TW_START)

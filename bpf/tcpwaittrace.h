@@ -112,6 +112,8 @@ struct tcpwt_tw_slot {
 	__u16 pad;
 	/* skc_portpair: remote port (network order), then the local one. */
 	__u32 portpair;
+	__u32 hash; /* skc_hash: of the tuple and namespace */
+	__u32 pad2;
 };
 
 /* Per-CPU bookkeeping of the timewait timer programs. */
@@ -124,13 +126,6 @@ struct tcpwt_cpu_state {
 	struct tcpwt_tw_slot born;
 	/* Another birth while born waits: softirq, nested in a task's. */
 	struct tcpwt_tw_slot born_nested;
-	/*
-	 * Timer events on this CPU, of any timer: a cancel and a start with
-	 * none between are one mod_timer() (a re-arm), anything else is not.
-	 */
-	__u32 timer_events;
-	/* timer_events when cancel was parked. */
-	__u32 cancel_seq;
 	/* The last namespaces this CPU sent NETNS_GONE for (cookies), in a ring. */
 	__u32 gone_next;
 	__u64 gone_nets[TCPWT_GONE_NETS];

@@ -338,7 +338,7 @@ for n in $TW_COUNTS; do
 		"table bytes/socket $(awk -v b="$bytes" -v t="$tracked" 'BEGIN { printf "%.0f", t ? b / t : 0 }');" \
 		"RSS growth/socket outside BPF maps $(awk -v a="$rss0" -v b="$rss1" -v t="$tracked" 'BEGIN { printf "%.0f", t ? (b - a) * 1024 / t : 0 }') B;" \
 		"kernel map bytes/socket 0 (timewait sockets need no map entry);" \
-		"lost events $(jq .lost_events "$work/tw.json")"
+		"lost events $(jq -r '"\(.lost_events) (ring buffer \(.ringbuf_full), recursion misses \(.recursion_misses))"' "$work/tw.json")"
 	ip netns del "$ns"
 done
 

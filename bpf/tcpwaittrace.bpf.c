@@ -637,7 +637,7 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 	fill_slot(&s, tw, btf);
 	/*
 	 * mod_timer(): cancel then start, on this CPU, with interrupts off in
-	 * between (nanoseconds apart), of the same socket (tuple), and only ever
+	 * between (microseconds apart), of the same socket (tuple), and only ever
 	 * into TIME_WAIT. Anything else at that address is a new timewait
 	 * socket where the killed one was: the slab hands a freed object straight
 	 * back to its CPU, even to another connection's birth in the softirq that

@@ -447,11 +447,18 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
  *
  * Pushes and pops pair up except when a backup was itself skipped (it came
  * while the backup ran): its entry is stale. A stale entry must never be
- * taken for a later transition, or that one is lost. So an entry is the
- * socket's address, the transition and the socket's ports (the allocator
- * hands a freed socket's address to the next one at once, often for the same
- * transition, but with other ports), and a pop drops every entry above the
- * one it takes: those came after it and are done, their backups skipped.
+ * taken for a later transition, or that one is lost; and the pop that took
+ * it would drop the live entries above it, whose transitions their backups
+ * would then handle a second time. So an entry is the socket's address, the
+ * transition, the socket's ports and its sk_txhash, and a pop drops every
+ * entry above the one it takes: those came after it and are done, their
+ * backups skipped. The allocator hands a freed socket's address to the next
+ * one at once, and under churn (connect() reusing timewait sockets' ports)
+ * the next connection at that address often makes the same transition with
+ * the same ports: without sk_txhash, up to 12 transitions a minute were lost
+ * that way. sk_txhash is drawn at random for each connection (at connect(),
+ * or for the SYN that made it) and stays put while its socket is locked, so
+ * it tells them apart.
  */
 static __always_inline __u32 transition(int oldstate, int newstate)
 {
@@ -459,7 +466,7 @@ static __always_inline __u32 transition(int oldstate, int newstate)
 	return (__u32)(oldstate & 0xff) << 8 | (newstate & 0xff);
 }
 
-static __always_inline void state_push(const void *sk, __u32 tr, __u32 ports)
+static __always_inline void state_push(const struct sock *sk, __u32 tr)
 {
 	struct tcpwt_active *a = this_cpu_active();
 	struct tcpwt_state_seen *e;
@@ -469,15 +476,17 @@ static __always_inline void state_push(const void *sk, __u32 tr, __u32 ports)
 	e = &a->seen[a->seen_top & (STATE_SEEN - 1)];
 	e->sk = (__u64)sk;
 	e->transition = tr;
-	e->ports = ports;
+	e->ports = sk->__sk_common.skc_portpair;
+	e->txhash = sk->sk_txhash;
 	a->seen_top++;
 	a->state_runs++;
 }
 
 /* True when the main program took this transition (and forgets it). */
-static __always_inline bool state_pop(const void *sk, __u32 tr, __u32 ports)
+static __always_inline bool state_pop(const struct sock *sk, __u32 tr)
 {
 	struct tcpwt_active *a = this_cpu_active();
+	__u32 ports = sk->__sk_common.skc_portpair, txhash = sk->sk_txhash;
 	__u32 top, found;
 
 	if (!a)
@@ -488,7 +497,8 @@ static __always_inline bool state_pop(const void *sk, __u32 tr, __u32 ports)
 	for (int i = 1; i <= STATE_SEEN; i++) {
 		struct tcpwt_state_seen *e = &a->seen[(top - i) & (STATE_SEEN - 1)];
 
-		if (e->transition == tr && e->sk == (__u64)sk && e->ports == ports) {
+		if (e->transition == tr && e->sk == (__u64)sk && e->ports == ports &&
+		    e->txhash == txhash) {
 			found = i;
 			break;
 		}
@@ -505,14 +515,14 @@ static __always_inline bool state_pop(const void *sk, __u32 tr, __u32 ports)
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	state_push(sk, transition(oldstate, newstate), sk->__sk_common.skc_portpair);
+	state_push(sk, transition(oldstate, newstate));
 	return on_set_state_btf(sk, oldstate, newstate);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_bak_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	if (state_pop(sk, transition(oldstate, newstate), sk->__sk_common.skc_portpair))
+	if (state_pop(sk, transition(oldstate, newstate)))
 		return 0;
 	__sync_fetch_and_add(&state_backups_handled, 1);
 	return on_set_state_btf(sk, oldstate, newstate);

@@ -136,6 +136,8 @@ struct tcpwt_state_seen {
 	__u64 sk;
 	__u32 transition; /* oldstate << 8 | newstate; 0 when popped */
 	__u32 ports; /* skc_portpair */
+	__u32 txhash; /* sk_txhash: random, drawn for each connection */
+	__u32 pad;
 };
 
 #define TCPWT_STATE_SEEN 16 /* a power of two */

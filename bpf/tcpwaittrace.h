@@ -155,6 +155,9 @@ struct tcpwt_active {
 	 * the classic program counts only then).
 	 */
 	__u64 state_runs;
+	/* Transitions since the last injected skip (--fault-skip). */
+	__u32 fault_main_n;
+	__u32 fault_backup_n;
 };
 
 #endif

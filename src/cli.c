@@ -31,6 +31,7 @@ enum {
 	OPT_NO_PID,
 	OPT_MAX_SERIES,
 	OPT_VERIFY,
+	OPT_FAULT_SKIP,
 };
 
 static const char doc[] =
@@ -71,6 +72,9 @@ static const struct argp_option opts[] = {
 	{ "max-series", OPT_MAX_SERIES, "N", 0, "At most N label sets in metrics, the rest as comm=\"other\" (default 500)", 0 },
 	{ "classic-tracepoints", OPT_CLASSIC, NULL, 0, "Attach classic tracepoints, not tp_btf", 0 },
 	{ "verify-delivery", OPT_VERIFY, NULL, 0, "Count the state tracepoint's hits with perf and report those no program saw (costs a perf event per transition)", 0 },
+	/* For tests, so hidden: the backup of the state program, exercised at will. */
+	{ "fault-skip", OPT_FAULT_SKIP, "MAIN,BACKUP", OPTION_HIDDEN,
+	  "Act as if the kernel skipped every MAIN-th run of the state program and every BACKUP-th of its backup (0: never)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -108,6 +112,27 @@ static int parse_number(const char *what, const char *arg, unsigned long min,
 {
 	if (cli__parse_uint(arg, min, max, out))
 		return bad_value(what, arg, min, max);
+	return 0;
+}
+
+/* --fault-skip MAIN,BACKUP */
+static int parse_fault_skip(struct config *cfg, const char *arg)
+{
+	const char *comma = strchr(arg, ',');
+	unsigned long main_n, backup_n;
+	char first[16];
+
+	if (!comma || (size_t)(comma - arg) >= sizeof(first)) {
+		fprintf(stderr, "tcpwaittrace: invalid --fault-skip '%s': expected MAIN,BACKUP\n", arg);
+		return EXIT_BAD_INPUT;
+	}
+	memcpy(first, arg, comma - arg);
+	first[comma - arg] = '\0';
+	if (cli__parse_uint(first, 0, 1000000, &main_n) ||
+	    cli__parse_uint(comma + 1, 0, 1000000, &backup_n))
+		return bad_value("--fault-skip period", arg, 0, 1000000);
+	cfg->fault_skip_main = main_n;
+	cfg->fault_skip_backup = backup_n;
 	return 0;
 }
 
@@ -259,6 +284,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_VERIFY:
 		cfg->verify_delivery = true;
 		return 0;
+	case OPT_FAULT_SKIP:
+		return parse_fault_skip(cfg, arg);
 	case OPT_EXPORT:
 		cfg->export_path = arg;
 		return 0;

@@ -96,6 +96,8 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	s->rodata->filter_pids = cfg->npids > 0;
 	s->rodata->perf_sees_hits = cfg->verify_delivery;
 	s->rodata->count_runs = cfg->verify_delivery;
+	s->rodata->fault_skip_main = cfg->fault_skip_main;
+	s->rodata->fault_skip_backup = cfg->fault_skip_backup;
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
 	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
 	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);
@@ -199,11 +201,14 @@ static uint64_t prog_misses(struct bpf_program *p)
  *   programs have no backup: all of them are skipped together);
  * - its backup: only when the main program was skipped too, counted above;
  * - a timer program (no backup: they cannot nest): every one.
+ * Skips injected by --fault-skip count as the kernel's own.
  */
 static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 {
 	uint64_t handled = __atomic_load_n(&s->bss->state_backups_handled, __ATOMIC_RELAXED);
-	uint64_t total = 0, lossy = 0, state = 0;
+	uint64_t fault_main = __atomic_load_n(&s->bss->fault_main_skips, __ATOMIC_RELAXED);
+	uint64_t fault_backup = __atomic_load_n(&s->bss->fault_backup_skips, __ATOMIC_RELAXED);
+	uint64_t total = fault_main + fault_backup, lossy = 0, state = fault_main;
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, s->obj) {

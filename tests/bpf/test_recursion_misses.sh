@@ -3,7 +3,8 @@
 # lost, never hidden. Under churn, softirq interrupts tasks inside the state
 # program:
 # - tp_btf: the state program's backup handles the transitions the main
-#   program missed, so every miss is benign;
+#   program missed, so every miss is benign (test_backup_faults makes many
+#   more of them, at will);
 # - classic tracepoints: the kernel skips all classic programs together when
 #   any BPF program runs on the CPU, so there is no backup and every miss is
 #   lost: recursion_misses equals the programs' misses, none benign.

@@ -100,6 +100,28 @@ TEST(cli_defaults)
 	ASSERT_EQ(c.ringbuf_bytes, 8u << 20, "8 MiB ring buffer");
 	ASSERT_EQ(c.closers_max, 65536, "closers");
 	ASSERT_FALSE(c.verbose || c.exit_now || c.verify_delivery, "flags");
+	ASSERT_EQ(c.fault_skip_main + c.fault_skip_backup, 0, "no fault injected");
+}
+
+/* Hidden, for tests: --fault-skip MAIN,BACKUP. */
+TEST(cli_fault_skip)
+{
+	static const char *bad[] = { "3", "3,", ",5", "a,5", "3,b", "3,5,7", "-1,5", "3;5",
+				     "1000001,1", "1,1000001", "12345678901234567,1", "" };
+	struct config c;
+
+	if (!ASSERT_EQ(PARSE(&c, "--fault-skip", "3,5"), 0, "3,5"))
+		return;
+	ASSERT_EQ(c.fault_skip_main, 3, "main period");
+	ASSERT_EQ(c.fault_skip_backup, 5, "backup period");
+	ASSERT_EQ(PARSE(&c, "--fault-skip=0,1000000"), 0, "bounds");
+	ASSERT_EQ(c.fault_skip_main, 0, "main never skipped");
+	ASSERT_EQ(c.fault_skip_backup, 1000000, "backup bound");
+	ASSERT_EQ(PARSE(&c, "--fault-skip"), EXIT_BAD_INPUT, "no value");
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		if (!ASSERT_EQ(PARSE(&c, "--fault-skip", bad[i]), EXIT_BAD_INPUT, "bad value") ||
+		    !ASSERT_EQ(err_lines, 1, "one line on stderr"))
+			printf("    '%s': %s", bad[i], err_text);
 }
 
 TEST(cli_valid)

@@ -690,6 +690,14 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 	if (cs->cancel.tw == tw && s.ts_ns - cs->cancel.ts_ns < REARM_NS &&
 	    s.portpair == cs->cancel.portpair && s.hash == cs->cancel.hash &&
 	    s.substate == TCPWT_TIME_WAIT) {
+		/*
+		 * Already in TIME_WAIT (a segment re-armed it): it entered when
+		 * its timer was last set. Its move from FIN_WAIT2 may have fired
+		 * no tracepoint: a re-arm within the timer's wheel bucket
+		 * changes only its expiry.
+		 */
+		if (cs->cancel.substate == TCPWT_TIME_WAIT)
+			s.entry_ns = cs->cancel.entry_ns;
 		cs->cancel.tw = 0;
 		emit_tw_end(TCPWT_EV_TW_REARM, &s);
 		return 0;

@@ -32,7 +32,11 @@ enum tcpwt_event_type {
 	 * means the peer's FIN is still to come.
 	 */
 	TCPWT_EV_TW_BORN = 3,
-	/* The timewait timer was re-armed (e.g. FIN_WAIT2 -> TIME_WAIT). */
+	/*
+	 * The timewait timer was re-armed into TIME_WAIT: from FIN_WAIT2, or
+	 * by a segment that reached it in TIME_WAIT (then entry_ns is when
+	 * its timer was set before, at its own entry).
+	 */
 	TCPWT_EV_TW_REARM = 4,
 	/*
 	 * The timewait timer expired: natural end after the full period. Ends

@@ -472,9 +472,16 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tw_rec *r = table__find(t->tw, e->id);
 
-	/* FIN_WAIT2 -> TIME_WAIT; a later re-arm (duplicate FIN) changes nothing. */
-	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT)
-		r->tw_ns = e->ts_ns;
+	/*
+	 * Into TIME_WAIT at entry_ns: now from FIN_WAIT2, or earlier when a
+	 * segment re-armed a socket whose own move to TIME_WAIT fired no timer
+	 * tracepoint. Once known, a later re-arm changes nothing.
+	 */
+	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT) {
+		r->tw_ns = e->entry_ns && e->entry_ns <= e->ts_ns ? e->entry_ns : e->ts_ns;
+		if (r->tw_ns < r->born_ns)
+			r->tw_ns = r->born_ns;
+	}
 }
 
 /* Ends the socket the report is about; false when the tracker does not know it. */

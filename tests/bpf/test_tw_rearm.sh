@@ -5,7 +5,8 @@
 # as a kill and a new birth: one IPv4 and one IPv6 timewait socket, each
 # re-armed by a bare ACK 6 s after its birth (another timer wheel bucket,
 # so the kernel's timer tracepoints fire), then killed with ss -K at 9 s:
-# two sockets, both killed after ~9 s, no birth unseen.
+# two sockets, both killed after ~9 s, no birth unseen. (PORT, TRACER_ARGS
+# and SERVER_ARGS let the variants reuse it.)
 . "$(dirname "$0")/lib.sh"
 PORT=${PORT:-18072} REARM_AT=6 KILL_AT=9
 netns_new NS
@@ -14,7 +15,8 @@ netns_new NS
 ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rfc1337=1
 tracer_start -P $PORT ${TRACER_ARGS:-}
 for a in 127.0.0.1 ::1; do
-	wl_bg "$NS" srv server --port $PORT --addr $a --count 1
+	# shellcheck disable=SC2086
+	wl_bg "$NS" srv server --port $PORT --addr $a --count 1 ${SERVER_ARGS:-}
 	wl_bg "$NS" cli client --port $PORT --addr $a --count 1
 	wl_wait cli
 	wl_wait srv

@@ -62,6 +62,40 @@ TEST(tracker_tw_rearm_then_kill)
 	fx_teardown(&f);
 }
 
+/*
+ * Born in FIN_WAIT2, into TIME_WAIT 5 ms later by a re-arm that fired no
+ * timer tracepoint (same wheel bucket), then re-armed by a segment at 16 s:
+ * that re-arm says when TIME_WAIT began, and the kill's own entry_ns (the
+ * latest re-arm) is not taken for it.
+ */
+TEST(tracker_tw_rearm_in_time_wait)
+{
+	struct fixture f;
+	struct tcpwt_event e;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0x780, 10 * S, TCPWT_FIN_WAIT2);
+	e = (struct tcpwt_event){ .type = TCPWT_EV_TW_REARM, .id = 0x780, .ts_ns = 16 * S,
+				  .entry_ns = 10005 * MS, .state = TCPWT_TIME_WAIT };
+	fx_feed(&f, &e);
+	e = (struct tcpwt_event){ .type = TCPWT_EV_TW_KILL, .id = 0x780, .ts_ns = 19 * S,
+				  .entry_ns = 16 * S, .state = TCPWT_TIME_WAIT };
+	fx_feed(&f, &e);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->hist.min_ns : 0, 8995 * MS, "from the entry the re-arm names");
+	/* An entry before the birth is not believed: from the birth then. */
+	born(&f, 0x781, 10 * S, TCPWT_FIN_WAIT2);
+	e = (struct tcpwt_event){ .type = TCPWT_EV_TW_REARM, .id = 0x781, .ts_ns = 16 * S,
+				  .entry_ns = 9 * S, .state = TCPWT_TIME_WAIT };
+	fx_feed(&f, &e);
+	e.type = TCPWT_EV_TW_KILL;
+	e.ts_ns = 19 * S;
+	fx_feed(&f, &e);
+	ASSERT_EQ(g ? g->hist.max_ns : 0, 9 * S, "entry before birth: from the birth");
+	fx_teardown(&f);
+}
+
 TEST(tracker_tw_entry_from_timer)
 {
 	struct fixture f;

@@ -74,7 +74,7 @@ static const struct argp_option opts[] = {
 	{ "verify-delivery", OPT_VERIFY, NULL, 0, "Count the state tracepoint's hits with perf and report those no program saw (costs a perf event per transition)", 0 },
 	/* For tests, so hidden: the backup of the state program, exercised at will. */
 	{ "fault-skip", OPT_FAULT_SKIP, "MAIN,BACKUP", OPTION_HIDDEN,
-	  "Act as if the kernel skipped every MAIN-th run of the state program and every BACKUP-th of its backup (0: never)", 0 },
+	  "Act as if the kernel skipped the state program on every MAIN-th transition softirq makes, and its backup on every BACKUP-th one the program took (0: never)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },

@@ -247,8 +247,8 @@ uint64_t loader__state_reached(struct loader *l)
 	uint64_t sum;
 	__u32 zero = 0;
 
-	/* Skipped runs reached the program too: they are lost, and counted. */
-	sum = prog_misses(main_prog);
+	/* Skipped runs reached the program too (injected ones included), and are counted. */
+	sum = prog_misses(main_prog) + __atomic_load_n(&s->bss->fault_main_skips, __ATOMIC_RELAXED);
 	if (ncpu <= 0)
 		return sum;
 	vals = calloc(ncpu, sizeof(*vals));

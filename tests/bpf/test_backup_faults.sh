@@ -11,7 +11,9 @@
 # A transition is only lost when both its runs are skipped: a real skip of
 # the backup (it came inside another backup) of a transition whose main run
 # was skipped by the injection. So recursion_misses can only reach the
-# kernel's own count of the backup's skips.
+# kernel's own count of the backup's skips. With --verify-delivery, the
+# injected skips must count as hits that reached the program, not as
+# undelivered ones.
 . "$(dirname "$0")/lib.sh"
 PORT=18043
 netns_new NS
@@ -21,7 +23,7 @@ netns_new NS
 ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 ip netns exec "$NS" sysctl -qw net.ipv4.tcp_max_tw_buckets=2000000
 
-tracer_start --fault-skip 3,5
+tracer_start --fault-skip 3,5 --verify-delivery
 ip netns exec "$NS" "$WL" churn-server --port $PORT --duration 12 --workers 2 >/dev/null 2>&1 &
 srv=$!
 sleep 0.3
@@ -46,4 +48,7 @@ check_eq "one CLOSE_WAIT per connection on the server's port" \
 		.completed + .open] | add' "$OUT")" "$conns"
 check_le "timewait births not seen: at most those lost" "$(jq .tw_unseen_births "$OUT")" \
 	$(($(jq .recursion_misses "$OUT") + bak_misses + conns / 1000))
+hits=$(jq .state_hits "$OUT")
+check_ge "state tracepoint hits (10 per connection)" "$hits" $((10 * conns))
+check_le "hits no program saw (injected skips are not)" "$(jq .undelivered_events "$OUT")" $((hits / 10000))
 finish

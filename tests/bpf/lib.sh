@@ -108,6 +108,27 @@ wl_wait() {
 	wait "${!job}" || fail "$1 failed: $(cat "$WORK/$1.out")"
 }
 
+# churn SECS: 4 client and 2 server processes churn connections to $PORT in
+# namespace $NS until done; prints how many connections the clients made.
+churn() {
+	ip netns exec "$NS" "$WL" churn-server --port "$PORT" --duration $(($1 + 2)) --workers 2 \
+		>/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$NS" "$WL" churn-client --port "$PORT" --duration "$1" --workers 4 \
+		>"$WORK/churn.out"
+	kill $srv 2>/dev/null
+	wait $srv 2>/dev/null
+	sleep 0.5
+	sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$WORK/churn.out"
+}
+
+# cw_sockets PORT: CLOSE_WAIT sockets of the report on PORT, ended and open.
+cw_sockets() {
+	jq --argjson p "$1" '[.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) |
+		.completed + .open] | add' "$OUT"
+}
+
 # group STATE PORT ROLE [PID]: the report's group, as compact JSON, or empty.
 group() {
 	jq -c --arg st "$1" --argjson port "$2" --arg role "$3" --argjson pid "${4:-0}" \

@@ -24,13 +24,7 @@ ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 ip netns exec "$NS" sysctl -qw net.ipv4.tcp_max_tw_buckets=2000000
 
 tracer_start --fault-skip 3,5 --verify-delivery
-ip netns exec "$NS" "$WL" churn-server --port $PORT --duration 12 --workers 2 >/dev/null 2>&1 &
-srv=$!
-sleep 0.3
-ip netns exec "$NS" "$WL" churn-client --port $PORT --duration 10 --workers 4 >"$WORK/churn.out"
-kill $srv 2>/dev/null
-wait $srv 2>/dev/null
-sleep 0.5
+conns=$(churn 10)
 bak_misses=
 for id in $(bpf_ids "$TRACER_PID" prog_id); do
 	[ "$(bpftool prog show id "$id" -j | jq -r .name)" = set_state_bak_btf ] &&
@@ -38,14 +32,11 @@ for id in $(bpf_ids "$TRACER_PID" prog_id); do
 done
 tracer_stop
 
-conns=$(sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$WORK/churn.out")
 check_ge "connections churned" "$conns" 10000
 check_ge "skips injected and made up (benign)" "$(jq .recursion_misses_benign "$OUT")" "$conns"
 check_le "lost: at most the kernel's own skips of the backup" "$(jq .recursion_misses "$OUT")" "$bak_misses"
 check_eq "no CLOSE_WAIT exit without its entry" "$(jq .cw_unseen_entries "$OUT")" 0
-check_eq "one CLOSE_WAIT per connection on the server's port" \
-	"$(jq --argjson p $PORT '[.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) |
-		.completed + .open] | add' "$OUT")" "$conns"
+check_eq "one CLOSE_WAIT per connection on the server's port" "$(cw_sockets $PORT)" "$conns"
 check_le "timewait births not seen: at most those lost" "$(jq .tw_unseen_births "$OUT")" \
 	$(($(jq .recursion_misses "$OUT") + bak_misses + conns / 1000))
 hits=$(jq .state_hits "$OUT")

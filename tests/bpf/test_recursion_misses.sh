@@ -12,29 +12,15 @@
 PORT=18042
 netns_new NS
 
-# churn SECS: 4 clients and 2 servers in the namespace, until done.
-churn() {
-	ip netns exec "$NS" "$WL" churn-server --port $PORT --duration $(($1 + 2)) --workers 2 >/dev/null 2>&1 &
-	local srv=$!
-	sleep 0.3
-	ip netns exec "$NS" "$WL" churn-client --port $PORT --duration "$1" --workers 4 >"$WORK/churn.out"
-	kill $srv 2>/dev/null
-	wait $srv 2>/dev/null
-	sleep 0.5
-}
-
 tracer_start
-churn 10
+conns=$(churn 10)
 tracer_stop
-conns=$(sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$WORK/churn.out")
 check_ge "tp_btf: churn made the kernel skip the state program" "$(jq .recursion_misses_benign "$OUT")" 10
 check_eq "tp_btf: the backup made up every miss (none lost)" "$(jq .recursion_misses "$OUT")" 0
-check_eq "tp_btf: one CLOSE_WAIT per connection on the server's port" \
-	"$(jq --argjson p $PORT '[.groups[] | select(.state == "CLOSE_WAIT" and .port == $p) |
-		.completed + .open] | add' "$OUT")" "$conns"
+check_eq "tp_btf: one CLOSE_WAIT per connection on the server's port" "$(cw_sockets $PORT)" "$conns"
 
 tracer_start --classic-tracepoints
-churn 3
+churn 3 >/dev/null
 # The churn is over: the programs' counts no longer move.
 progs=0 kmisses=0
 for id in $(bpf_ids "$TRACER_PID" prog_id); do

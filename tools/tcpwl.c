@@ -906,15 +906,16 @@ static int run_ack(struct opts *o)
 	size_t alen;
 	int fd;
 
+	/* The port goes in the header: a raw socket's port field means a protocol. */
 	if (dst.ss_family == AF_INET) {
 		sa = &((struct sockaddr_in *)&src)->sin_addr;
 		da = &((struct sockaddr_in *)&dst)->sin_addr;
 		alen = 4;
+		((struct sockaddr_in *)&dst)->sin_port = 0;
 	} else {
 		sa = &((struct sockaddr_in6 *)&src)->sin6_addr;
 		da = &((struct sockaddr_in6 *)&dst)->sin6_addr;
 		alen = 16;
-		/* The raw socket's port field would be taken for a protocol. */
 		((struct sockaddr_in6 *)&dst)->sin6_port = 0;
 	}
 	th.check = tcp_csum(sa, da, alen, &th, sizeof(th));
@@ -923,8 +924,6 @@ static int run_ack(struct opts *o)
 		die("raw socket (needs CAP_NET_RAW)");
 	if (bind(fd, (struct sockaddr *)&src, slen))
 		die("bind %s", o->bind);
-	if (dst.ss_family == AF_INET)
-		((struct sockaddr_in *)&dst)->sin_port = 0;
 	if (sendto(fd, &th, sizeof(th), 0, (struct sockaddr *)&dst, dlen) != sizeof(th))
 		die("sendto");
 	close(fd);

@@ -468,6 +468,18 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	r->netns = tp.netns;
 }
 
+/*
+ * When a timewait socket born at born_ns and seen at ts_ns entered TIME_WAIT,
+ * given entry_ns from its timer: not before its birth, not after it was seen
+ * (a timer's entry is rounded to jiffies). The birth wins when the two cross.
+ */
+static uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
+{
+	if (entry_ns > ts_ns)
+		entry_ns = ts_ns;
+	return entry_ns < born_ns ? born_ns : entry_ns;
+}
+
 static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tw_rec *r = table__find(t->tw, e->id);
@@ -477,11 +489,8 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 	 * segment re-armed a socket whose own move to TIME_WAIT fired no timer
 	 * tracepoint. Once known, a later re-arm changes nothing.
 	 */
-	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT) {
-		r->tw_ns = e->entry_ns && e->entry_ns <= e->ts_ns ? e->entry_ns : e->ts_ns;
-		if (r->tw_ns < r->born_ns)
-			r->tw_ns = r->born_ns;
-	}
+	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT)
+		r->tw_ns = tw_entry(e->entry_ns ? e->entry_ns : e->ts_ns, r->born_ns, e->ts_ns);
 }
 
 /* Ends the socket the report is about; false when the tracker does not know it. */
@@ -505,9 +514,9 @@ static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 		return true;
 	}
 	start = r->tw_ns;
+	/* Unknown till now: from the timer, else from the birth. */
 	if (!start)
-		start = s->entry_ns > r->born_ns && s->entry_ns <= s->ts_ns ? s->entry_ns
-									    : r->born_ns;
+		start = tw_entry(s->entry_ns ? s->entry_ns : r->born_ns, r->born_ns, s->ts_ns);
 	/* Events of two CPUs can cross: an end stamped before the re-arm is 0 s. */
 	if (start > s->ts_ns)
 		start = s->ts_ns;

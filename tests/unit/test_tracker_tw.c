@@ -68,7 +68,9 @@ TEST(tracker_tw_rearm_then_kill)
  * segment, which names the entry its timer had before (the move from
  * FIN_WAIT2, 5 ms after the birth, re-armed within the same timer wheel
  * bucket and fired no tracepoint), not the kill's, which is the re-arm's own
- * time. An entry before the birth is not believed: from the birth then.
+ * time. An entry before the birth is not believed: from the birth then. One
+ * after the record that carries it (jiffy rounding) means that record's
+ * time. No entry (0): a re-arm is its own entry, an end counts from birth.
  */
 TEST(tracker_tw_entry_from_timer)
 {
@@ -84,6 +86,12 @@ TEST(tracker_tw_entry_from_timer)
 		  "from the entry the re-arm names" },
 		{ 16 * S, 9 * S, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 9 * S,
 		  "re-arm's entry before birth" },
+		{ 0, 0, TCPWT_EV_TW_EXPIRE, 70500 * MS, 0, 60500 * MS, "no entry: from birth" },
+		{ 0, 0, TCPWT_EV_TW_EXPIRE, 70500 * MS, 10 * S, 60500 * MS, "entry at birth" },
+		{ 0, 0, TCPWT_EV_TW_KILL, 19 * S, 19001 * MS, 0, "entry after the end: the end" },
+		{ 16 * S, 0, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 3 * S, "re-arm without entry" },
+		{ 16 * S, 16001 * MS, TCPWT_EV_TW_KILL, 19 * S, 0, 3 * S,
+		  "re-arm's entry after it: the re-arm" },
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {

@@ -433,6 +433,10 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	tuple_of(e, &tp);
 	/* A new life at this address: its end will be news. */
 	table__delete(t->tw_forget, e->id);
+	/* And one in its namespace: a deletion of it will be too. */
+	for (size_t i = 0; i < GONE_NETNS; i++)
+		if (t->gone_netns[i] == tp.netns)
+			t->gone_netns[i] = 0;
 	r = table__find(t->tw, e->id);
 	if (r && r->born_ns <= e->ts_ns) {
 		/*
@@ -566,12 +570,18 @@ static void end_netns_tw(struct tracker *t, struct table *in, bool by_cookie, ui
 /*
  * A namespace is being deleted, which kills every timewait socket in it; the
  * kernel side sends this instead of their KILL events. Each CPU sends one:
- * the later ones find nothing left.
+ * the later ones would find nothing left, so the tables, up to a million
+ * sockets, are scanned again only if a timewait socket was born there since
+ * (a new namespace given the same number).
  */
 static void on_netns_gone(struct tracker *t, const struct tcpwt_event *e)
 {
+	for (size_t i = 0; i < GONE_NETNS; i++)
+		if (e->netns && t->gone_netns[i] == e->netns)
+			return;
 	end_netns_tw(t, t->tw, false, e->netns, e->ts_ns);
 	end_netns_tw(t, t->tw_seeded, true, e->netns, e->ts_ns);
+	t->gone_netns[t->gone_next++ % GONE_NETNS] = e->netns;
 }
 
 void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,

@@ -9,6 +9,7 @@
 
 #define PARKED_CANCEL_NS (20 * 1000000ULL)
 #define TW_LEN_NS (60 * 1000000000ULL) /* TCP_TIMEWAIT_LEN */
+#define GONE_NETNS 4 /* deleted namespaces remembered */
 
 struct tuple {
 	uint32_t netns;
@@ -96,6 +97,13 @@ struct tracker {
 	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	struct table *closers; /* sock address -> struct closer_rec */
+	/*
+	 * Namespaces whose deletion ended their timewait sockets, with no
+	 * timewait birth there since: the same deletion's report from another
+	 * CPU has nothing left to end, so the tables are not scanned again.
+	 */
+	uint32_t gone_netns[GONE_NETNS];
+	unsigned int gone_next;
 	uint16_t eph_lo, eph_hi; /* ephemeral port range */
 	uint64_t start_ns; /* tracing began (CLOCK_MONOTONIC) */
 	struct tracker_stats stats;

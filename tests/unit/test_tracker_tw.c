@@ -538,6 +538,19 @@ TEST(tracker_reconcile_exit_on_its_way)
 	fx_teardown(&f);
 }
 
+/* Kills of TIME_WAIT sockets, over all groups. */
+static size_t tw_killed(struct fixture *f)
+{
+	struct group **v;
+	size_t n = agg__sorted(f->agg, &v), killed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->key.state == TCPWT_TIME_WAIT)
+			killed += v[i]->killed;
+	free(v);
+	return killed;
+}
+
 /*
  * A namespace's deletion kills all its timewait sockets; the kernel side
  * sends NETNS_GONE instead of their kills. Those of that namespace (born
@@ -548,7 +561,6 @@ TEST(tracker_tw_netns_gone)
 	struct sd_sock seed = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
 				.lport = 40000, .rport = 443, .expires_ms = 50000, .cookie = 77 };
 	struct tcpwt_event e;
-	size_t killed = 0;
 	struct fixture f;
 
 	fx_setup(&f);
@@ -570,20 +582,21 @@ TEST(tracker_tw_netns_gone)
 	/* Each CPU sends one: the second finds nothing left. */
 	e.ts_ns = 31 * S;
 	fx_feed(&f, &e);
-	{
-		struct group **v;
-		size_t n = agg__sorted(f.agg, &v);
-
-		for (size_t i = 0; i < n; i++)
-			if (v[i]->key.state == TCPWT_TIME_WAIT)
-				killed += v[i]->killed;
-		free(v);
-	}
 	/* Born in FIN_WAIT2, its re-arm unseen: taken as TIME_WAIT from its birth. */
-	ASSERT_EQ(killed, 3, "all three, killed once each");
+	ASSERT_EQ(tw_killed(&f), 3, "all three, killed once each");
 	ASSERT_EQ(tracker__stats(f.t)->fin_wait2_only, 0, "none FIN_WAIT2 only");
 	fx_tw(&f, TCPWT_EV_TW_KILL, 0x902, 32 * S, TCPWT_TIME_WAIT);
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "the other ends by its own kill");
+	/*
+	 * A new namespace given the same number: its births are not taken for
+	 * the old one's, so its deletion ends them too, even reported twice.
+	 */
+	born(&f, 0x903, 40 * S, TCPWT_TIME_WAIT);
+	e.ts_ns = 45 * S;
+	fx_feed(&f, &e);
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "the new namespace's, ended");
+	ASSERT_EQ(tw_killed(&f), 5, "killed once");
 out:
 	fx_teardown(&f);
 }

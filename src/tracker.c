@@ -421,6 +421,14 @@ static void take_closer(struct tracker *t, const struct tcpwt_event *e, uint32_t
 	table__delete(t->closers, e->sk);
 }
 
+/* A timewait socket of namespace netns tracked: a deletion of it is news again. */
+static void netns_tracked(struct tracker *t, uint32_t netns)
+{
+	for (size_t i = 0; i < GONE_NETNS; i++)
+		if (t->gone_netns[i] == netns)
+			t->gone_netns[i] = 0;
+}
+
 static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 {
 	char comm[TCPWT_COMM_LEN] = "";
@@ -433,10 +441,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	tuple_of(e, &tp);
 	/* A new life at this address: its end will be news. */
 	table__delete(t->tw_forget, e->id);
-	/* And one in its namespace: a deletion of it will be too. */
-	for (size_t i = 0; i < GONE_NETNS; i++)
-		if (t->gone_netns[i] == tp.netns)
-			t->gone_netns[i] = 0;
+	netns_tracked(t, tp.netns);
 	r = table__find(t->tw, e->id);
 	if (r && r->born_ns <= e->ts_ns) {
 		/*
@@ -659,6 +664,7 @@ static void seed_tw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns)
 	r->tuple_hash = tuple_hash(&tp);
 	r->netns = tp.netns;
 	r->seeded = true;
+	netns_tracked(t, tp.netns);
 }
 
 void tracker__seed(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,

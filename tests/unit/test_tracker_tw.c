@@ -597,6 +597,13 @@ TEST(tracker_tw_netns_gone)
 	fx_feed(&f, &e);
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "the new namespace's, ended");
 	ASSERT_EQ(tw_killed(&f), 5, "killed once");
+	/* Listed by sock_diag after a deletion was reported: news too. */
+	seed.cookie = 78;
+	tracker__seed(f.t, &seed, 50 * S, 20 * S);
+	e.ts_ns = 55 * S;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "a socket listed after, ended");
+	ASSERT_EQ(tw_killed(&f), 6, "killed");
 out:
 	fx_teardown(&f);
 }

@@ -119,7 +119,7 @@ static void settle_fin_wait2(struct tracker *t, uint64_t now_ns)
 			continue;
 		entry = table__find(m.want, r->tuple_hash);
 		if (entry && *entry)
-			r->tw_ns = *entry > r->born_ns ? *entry : r->born_ns;
+			r->tw_ns = tw_entry(*entry, r->born_ns, now_ns);
 	}
 out:
 	table__free(m.want);

@@ -477,12 +477,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	r->netns = tp.netns;
 }
 
-/*
- * When a timewait socket born at born_ns and seen at ts_ns entered TIME_WAIT,
- * given entry_ns from its timer: not before its birth, not after it was seen
- * (a timer's entry is rounded to jiffies). The birth wins when the two cross.
- */
-static uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
+uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
 {
 	if (entry_ns > ts_ns)
 		entry_ns = ts_ns;

@@ -117,6 +117,12 @@ struct key_list {
 
 /* Appends k; out of memory, k is left out. */
 void key_push(struct key_list *l, uint64_t k);
+/*
+ * When a timewait socket born at born_ns and seen at ts_ns entered TIME_WAIT,
+ * given entry_ns from its timer: not before its birth, not after it was seen
+ * (a timer's entry is rounded to jiffies). The birth wins when the two cross.
+ */
+uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns);
 uint16_t service_port(uint8_t role, const struct tuple *tp);
 uint64_t tuple_hash(const struct tuple *tp);
 void tuple_of_diag(const struct sd_sock *s, struct tuple *tp);

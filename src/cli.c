@@ -209,10 +209,12 @@ static int parse_positional(struct config *cfg, struct argp_state *state, const 
 
 	if (state->arg_num == 0) {
 		err = parse_number("interval", arg, 1, 86400, &v);
-		cfg->interval = v;
+		if (!err)
+			cfg->interval = v;
 	} else if (state->arg_num == 1) {
 		err = parse_number("count", arg, 1, 1000000, &v);
-		cfg->count = v;
+		if (!err)
+			cfg->count = v;
 	} else {
 		fprintf(stderr, "tcpwaittrace: unexpected argument '%s'\n", arg);
 		err = EXIT_BAD_INPUT;
@@ -231,10 +233,12 @@ static int parse_size(struct config *cfg, int key, const char *arg)
 			fprintf(stderr, "tcpwaittrace: invalid ring buffer size '%s': must be a power of two\n", arg);
 			err = EXIT_BAD_INPUT;
 		}
-		cfg->ringbuf_bytes = v;
+		if (!err)
+			cfg->ringbuf_bytes = v;
 	} else {
 		err = parse_number("max closers", arg, 1, 1ul << 24, &v);
-		cfg->closers_max = v;
+		if (!err)
+			cfg->closers_max = v;
 	}
 	return err;
 }
@@ -256,7 +260,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return set_family(cfg, AF_INET6);
 	case 'd':
 		err = parse_number("duration", arg, 1, 31536000, &v);
-		cfg->duration = v;
+		if (!err)
+			cfg->duration = v;
 		return err;
 	case 'o':
 		if (!strcmp(arg, "text"))
@@ -270,7 +275,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_TOP:
 		err = parse_number("top", arg, 0, 100000, &v);
-		cfg->top = v;
+		if (!err)
+			cfg->top = v;
 		return err;
 	case OPT_BTF:
 		cfg->btf_path = arg;
@@ -314,7 +320,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_MAX_SERIES:
 		err = parse_number("max series", arg, 1, 1000000, &v);
-		cfg->max_series = v;
+		if (!err)
+			cfg->max_series = v;
 		return err;
 	case 'v':
 		cfg->verbose = true;

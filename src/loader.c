@@ -87,7 +87,7 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	*stage = "open BPF object";
 	s = tcpwaittrace_bpf__open_opts(&opts);
 	if (!s)
-		return -errno;
+		return errno ? -errno : -ENOMEM; /* never 0: that is success */
 	l->skel = s;
 	l->classic = classic;
 	set_programs(s, classic);

@@ -144,7 +144,7 @@ static int dump_family(struct mnl_socket *nl, int family, uint32_t states,
 	struct nlmsghdr *nlh;
 	unsigned int seq = 1, portid = mnl_socket_get_portid(nl);
 	ssize_t n;
-	int ret;
+	int ret = MNL_CB_OK;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;

@@ -167,8 +167,9 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 	if (!n)
 		return;
 	fprintf(out, "\nOldest sockets still in %s:\n", title);
-	fprintf(out, "%-10s %-7s %-15s %5s %-6s %s\n", "AGE", "PID", "COMM", "PORT",
-		"ROLE", v[0].family ? "LOCAL -> REMOTE" : "");
+	/* A timewait socket's local address is not kept: its port is. */
+	fprintf(out, "%-10s %-7s %-15s %5s %-6s %s\n", "AGE", "PID", "COMM", "PORT", "ROLE",
+		!v[0].family ? "" : v[0].no_laddr ? "LPORT -> REMOTE" : "LOCAL -> REMOTE");
 	for (size_t i = 0; i < n; i++) {
 		const struct open_sock *s = &v[i];
 		char d[16];
@@ -179,7 +180,10 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 		fprintf(out, "%-10s %-7u %-15s %5u %-6s", age, s->pid, name, s->port,
 			role_name(s->role));
 		if (s->family) {
-			fmt_addr(l, sizeof(l), s->family, s->laddr, s->lport);
+			if (s->no_laddr)
+				snprintf(l, sizeof(l), "%u", s->lport);
+			else
+				fmt_addr(l, sizeof(l), s->family, s->laddr, s->lport);
 			fmt_addr(rm, sizeof(rm), s->family, s->raddr, s->rport);
 			fprintf(out, " %s -> %s", l, rm);
 		}
@@ -376,15 +380,18 @@ static void group_json(struct jsonw *w, const struct group *g)
 	jsonw_obj_close(w);
 }
 
+/* addr NULL: not known, only the port. */
 static void endpoint_json(struct jsonw *w, const char *key, int family, const void *addr,
 			  uint16_t port)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	inet_ntop(family, addr, ip, sizeof(ip));
 	jsonw_key(w, key);
 	jsonw_obj_open(w);
-	key_str(w, "addr", ip);
+	if (addr) {
+		inet_ntop(family, addr, ip, sizeof(ip));
+		key_str(w, "addr", ip);
+	}
 	key_u64(w, "port", port);
 	jsonw_obj_close(w);
 }
@@ -404,7 +411,7 @@ static void open_json(struct jsonw *w, const struct open_sock *v, size_t n)
 		key_bool(w, "seeded", s->seeded);
 		owner_json(w, s->pid, s->comm);
 		if (s->family) {
-			endpoint_json(w, "local", s->family, s->laddr, s->lport);
+			endpoint_json(w, "local", s->family, s->no_laddr ? NULL : s->laddr, s->lport);
 			endpoint_json(w, "remote", s->family, s->raddr, s->rport);
 			key_u64(w, "netns", s->netns);
 		}

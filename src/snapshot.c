@@ -10,7 +10,8 @@
 
 struct diag_match {
 	struct tracker *t;
-	struct table *want; /* tuple hash -> sock address, or TIME_WAIT entry */
+	/* tuple hash -> sock address; tw_diag_key() -> TIME_WAIT entry */
+	struct table *want;
 	uint64_t now_ns;
 };
 
@@ -38,7 +39,7 @@ static int on_tw_diag(const struct sd_sock *s, void *arg)
 	uint64_t *entry, left_ns = (uint64_t)s->expires_ms * 1000000ULL;
 
 	tuple_of_diag(s, &tp);
-	entry = table__find(m->want, tuple_hash(&tp));
+	entry = table__find(m->want, tw_diag_key((uint32_t)tuple_hash(&tp), tp.lport, tp.rport));
 	if (entry && left_ns <= TW_LEN_NS)
 		*entry = m->now_ns - (TW_LEN_NS - left_ns);
 	return 0;
@@ -106,7 +107,7 @@ static void settle_fin_wait2(struct tracker *t, uint64_t now_ns)
 	while ((r = table__next(t->tw, &pos, NULL))) {
 		if (r->tw_ns)
 			continue;
-		table__get(m.want, r->tuple_hash, &created);
+		table__get(m.want, tw_diag_key(r->hash, r->lport, r->rport), &created);
 		table__get(netns_set, (uint64_t)r->netns | 1ULL << 32, &created);
 	}
 	if (table__len(m.want))
@@ -117,7 +118,7 @@ static void settle_fin_wait2(struct tracker *t, uint64_t now_ns)
 
 		if (r->tw_ns)
 			continue;
-		entry = table__find(m.want, r->tuple_hash);
+		entry = table__find(m.want, tw_diag_key(r->hash, r->lport, r->rport));
 		if (entry && *entry)
 			r->tw_ns = tw_entry(*entry, r->born_ns, now_ns);
 	}
@@ -201,6 +202,12 @@ static void snapshot_tw(struct tracker *t, struct table *recs, uint64_t now,
 		s.port = g->key.port;
 		s.pid = g->key.pid;
 		memcpy(s.comm, g->key.comm, sizeof(s.comm));
+		s.family = r->family;
+		s.no_laddr = true;
+		s.lport = r->lport;
+		s.rport = r->rport;
+		s.netns = r->netns;
+		memcpy(s.raddr, r->raddr, sizeof(s.raddr));
 		keep_oldest(oldest, top, n, &s);
 	}
 }

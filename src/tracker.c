@@ -151,6 +151,21 @@ uint64_t tuple_hash(const struct tuple *tp)
 	return table__hash(tp, sizeof(*tp));
 }
 
+uint64_t tw_diag_key(uint32_t hash, uint16_t lport, uint16_t rport)
+{
+	return (uint64_t)hash << 32 | (uint32_t)lport << 16 | rport;
+}
+
+static void tw_rec_set_tuple(struct tw_rec *r, const struct tuple *tp)
+{
+	r->hash = (uint32_t)tuple_hash(tp);
+	r->netns = tp->netns;
+	r->lport = tp->lport;
+	r->rport = tp->rport;
+	r->family = tp->family;
+	memcpy(r->raddr, tp->raddr, sizeof(r->raddr));
+}
+
 /* Would a socket of this role, tuple and owner be reported? */
 static bool group_followed(const struct tracker *t, uint8_t role, const struct tuple *tp,
 			   uint32_t pid)
@@ -473,8 +488,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	r->born_ns = e->ts_ns;
 	r->tw_ns = e->state == TCPWT_TIME_WAIT ? e->ts_ns : 0;
 	r->group = group;
-	r->tuple_hash = tuple_hash(&tp);
-	r->netns = tp.netns;
+	tw_rec_set_tuple(r, &tp);
 }
 
 uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
@@ -656,8 +670,7 @@ static void seed_tw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns)
 	/* The timer was armed to 60 s when it entered TIME_WAIT. */
 	r->born_ns = r->tw_ns = now_ns - (TW_LEN_NS - left_ns);
 	r->group = group;
-	r->tuple_hash = tuple_hash(&tp);
-	r->netns = tp.netns;
+	tw_rec_set_tuple(r, &tp);
 	r->seeded = true;
 	netns_tracked(t, tp.netns);
 }

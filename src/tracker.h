@@ -54,6 +54,7 @@ struct open_sock {
 	bool seeded; /* existed before tracing began */
 	bool lower_bound; /* age is a lower bound: the entry was not seen */
 	bool estimated; /* age is the kernel's estimate (tcp_info), not measured */
+	bool no_laddr; /* laddr not kept (timewait sockets); lport is */
 	uint16_t port;
 	uint16_t lport;
 	uint16_t rport;

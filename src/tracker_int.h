@@ -40,14 +40,20 @@ struct cw_rec {
 
 /*
  * A timewait socket, keyed by its address. Kept small: a host can have a
- * million of them.
+ * million of them. Of its tuple it keeps the peer, which is what the oldest
+ * list names (where the ports are held for), and the ports; the local
+ * address would cost 16 bytes more a socket.
  */
 struct tw_rec {
 	uint64_t born_ns;
 	uint64_t tw_ns; /* entered TIME_WAIT; 0 while it may still be FIN_WAIT2 */
 	uint64_t group;
-	uint64_t tuple_hash;
+	uint8_t raddr[16];
+	uint32_t hash; /* tuple_hash()'s low half: tw_diag_key() */
 	uint32_t netns;
+	uint16_t lport;
+	uint16_t rport;
+	uint8_t family;
 	bool seeded;
 };
 
@@ -125,6 +131,8 @@ void key_push(struct key_list *l, uint64_t k);
 uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns);
 uint16_t service_port(uint8_t role, const struct tuple *tp);
 uint64_t tuple_hash(const struct tuple *tp);
+/* How a timewait socket is found in sock_diag's lists: its tuple's hash, its ports. */
+uint64_t tw_diag_key(uint32_t hash, uint16_t lport, uint16_t rport);
 void tuple_of_diag(const struct sd_sock *s, struct tuple *tp);
 /* 0 when the group is filtered out (or on ENOMEM). */
 uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role, const struct tuple *tp,

@@ -139,6 +139,22 @@ group() {
 # field JSON NAME: a field of a group.
 field() { jq -r ".$2" <<<"$1"; }
 
+# tw_listed PORT: the report's oldest TIME_WAIT sockets of service PORT, one
+# "LPORT PEER PEERPORT" line each, sorted.
+tw_listed() {
+	jq -r --argjson p "$1" '.oldest_open[] | select(.state == "TIME_WAIT" and .port == $p) |
+		"\(.local.port) \(.remote.addr) \(.remote.port)"' "$OUT" | sort
+}
+
+# tw_in_ns NS PORT: the same, as ss lists the namespace's timewait sockets.
+tw_in_ns() {
+	ip netns exec "$1" ss -Htn state time-wait | awk -v p="$2" '{
+		lport = $3; sub(/.*:/, "", lport)
+		peer = $4; rport = peer; sub(/.*:/, "", rport); sub(/:[0-9]+$/, "", peer)
+		gsub(/[][]/, "", peer)
+		if (lport == p || rport == p) print lport, peer, rport }' | sort
+}
+
 check_eq() {
 	if [ "$2" == "$3" ]; then say "ok: $1 = $2"; else fail "$1: got '$2', want '$3'"; fi
 }

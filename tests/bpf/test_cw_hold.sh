@@ -5,11 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 ADDR=${ADDR:-127.0.0.1}
 PORT=${PORT:-18001}
+# The client's own address, apart from the server's, so that a TIME_WAIT
+# socket's peer can only be named right.
+CLIENT_ADDR=${CLIENT_ADDR:-127.0.0.2}
 N=10 HOLD=400
 netns_new NS
 tracer_start -P "$PORT" ${TRACER_ARGS:-}
 wl_bg "$NS" server server --addr "$ADDR" --port "$PORT" --count $N --hold $HOLD
-wl_bg "$NS" client client --addr "$ADDR" --port "$PORT" --count $N
+wl_bg "$NS" client client --addr "$ADDR" --port "$PORT" --count $N --bind "$CLIENT_ADDR"
 wl_wait client
 wl_wait server
 sleep 0.3
@@ -33,6 +36,9 @@ check_group "TIME_WAIT client group" "$t"
 check_eq "TIME_WAIT pid" "$(field "$t" pid)" "$client_PID"
 check_eq "TIME_WAIT open" "$(field "$t" open)" $N
 check_eq "TIME_WAIT completed" "$(field "$t" completed)" 0
+listed=$(tw_listed "$PORT")
+check_eq "TIME_WAIT sockets listed" "$(grep -c . <<<"$listed")" $N
+check_eq "each listed with its port and peer, as ss has it" "$listed" "$(tw_in_ns "$NS" "$PORT")"
 check_eq "lost_events" "$(jq .lost_events "$OUT")" 0
 check_eq "untracked_sockets" "$(jq .untracked_sockets "$OUT")" 0
 if [ -n "${TRACER_ARGS:-}" ]; then

@@ -28,6 +28,7 @@ void sample_build(struct sample *s, const char *comm)
 	agg__complete(s->agg, b, 60 * S, TW_END_EXPIRED);
 	agg__complete(s->agg, b, 2 * S, TW_END_KILLED);
 	agg__add_open(s->agg, a, 5 * S, false, false, false);
+	agg__add_open(s->agg, b, 3 * S, false, false, false);
 	s->cw[0] = (struct open_sock){ .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER,
 				       .family = AF_INET, .port = 8080, .lport = 8080,
 				       .rport = 40000, .pid = 10, .age_ns = 5 * S };
@@ -41,8 +42,15 @@ void sample_build(struct sample *s, const char *comm)
 	inet_pton(AF_INET6, "2001:db8::2", s->cw[1].raddr);
 	s->rep.cfg = &s->cfg;
 	s->rep.ngroups = agg__sorted(s->agg, &s->rep.groups);
+	s->tw[0] = (struct open_sock){ .state = TCPWT_TIME_WAIT, .role = ROLE_CLIENT,
+				       .family = AF_INET, .no_laddr = true, .port = 443,
+				       .lport = 40001, .rport = 443, .pid = 9, .age_ns = 3 * S };
+	strncpy(s->tw[0].comm, "curl", sizeof(s->tw[0].comm) - 1);
+	inet_pton(AF_INET, "10.0.0.3", s->tw[0].raddr);
 	s->rep.oldest_cw = s->cw;
 	s->rep.n_cw = 2;
+	s->rep.oldest_tw = s->tw;
+	s->rep.n_tw = 1;
 	s->rep.elapsed_s = 6;
 	s->rep.host = "h";
 	s->rep.kernel = "k";

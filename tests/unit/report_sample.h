@@ -9,10 +9,14 @@ struct sample {
 	struct config cfg;
 	struct agg *agg;
 	struct open_sock cw[2];
+	struct open_sock tw[1];
 	struct report rep;
 };
 
-/* One CLOSE_WAIT group (4 done, 1 open) and one TIME_WAIT group (1 expired, 1 killed). */
+/*
+ * One CLOSE_WAIT group (4 done, 1 open: listed twice, IPv4 and IPv6) and one
+ * TIME_WAIT group (1 expired, 1 killed, 1 open: listed, its own address unknown).
+ */
 void sample_build(struct sample *s, const char *comm);
 void sample_done(struct sample *s);
 

@@ -99,6 +99,9 @@ TEST(report_text)
 		    "the finding first");
 	ASSERT_TRUE(strstr(t, "10.0.0.1:8080 -> 10.0.0.2:40000") != NULL, "IPv4 tuple");
 	ASSERT_TRUE(strstr(t, "[2001:db8::1]:8080 -> [2001:db8::2]:40000") != NULL, "IPv6 tuple");
+	ASSERT_TRUE(strstr(t, "ROLE   LPORT -> REMOTE\n") != NULL, "TIME_WAIT: no local address");
+	ASSERT_TRUE(strstr(t, " 443 client 40001 -> 10.0.0.3:443\n") != NULL,
+		    "TIME_WAIT: its port and peer");
 	ASSERT_FALSE(strstr(t, "WARNING"), "no warning without losses");
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Sentences are not tables; the TIME_WAIT table is 105 wide (README). */
@@ -223,6 +226,12 @@ static json_t *json_of(const struct report *r)
 	return root;
 }
 
+/* obj[a][b], or NULL. */
+static json_t *json_object_path(json_t *obj, const char *a, const char *b)
+{
+	return json_object_get(json_object_get(obj, a), b);
+}
+
 TEST(report_json)
 {
 	static const char *const keys[] = { "state", "pid", "comm", "port", "role", "completed",
@@ -288,6 +297,22 @@ TEST(report_json)
 		}
 	}
 	ASSERT_TRUE(ncw == 1 && ntw == 1, "one group of each state");
+	g = json_object_get(root, "oldest_open");
+	if (ASSERT_EQ(json_array_size(g), 3, "three open sockets listed")) {
+		json_t *cw = json_array_get(g, 0), *tw = json_array_get(g, 2);
+
+		ASSERT_STREQ(json_string_value(json_object_path(cw, "local", "addr")), "10.0.0.1",
+			     "CLOSE_WAIT: its own address");
+		ASSERT_STREQ(json_string_value(json_object_get(tw, "state")), "TIME_WAIT", "last");
+		ASSERT_FALSE(json_object_path(tw, "local", "addr"),
+			     "TIME_WAIT: no own address, rather than a wrong one");
+		ASSERT_EQ(json_integer_value(json_object_path(tw, "local", "port")), 40001,
+			  "TIME_WAIT: its own port");
+		ASSERT_STREQ(json_string_value(json_object_path(tw, "remote", "addr")), "10.0.0.3",
+			     "TIME_WAIT: its peer");
+		ASSERT_EQ(json_integer_value(json_object_path(tw, "remote", "port")), 443,
+			  "TIME_WAIT: the peer's port");
+	}
 out:
 	json_decref(root);
 	sample_done(&s);

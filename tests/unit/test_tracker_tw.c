@@ -259,6 +259,13 @@ TEST(tracker_tw_open_only_in_time_wait)
 		ASSERT_EQ(oldest[2].age_ns, 4 * S, "age");
 		ASSERT_EQ(oldest[2].pid, 9, "the closer");
 		ASSERT_EQ(oldest[2].state, TCPWT_TIME_WAIT, "state");
+		/* The birth's tuple (fx_ev): the peer 10.0.0.2, both ports; not its own address. */
+		ASSERT_EQ(oldest[2].family, AF_INET, "family");
+		ASSERT_TRUE(oldest[2].no_laddr, "own address not kept");
+		ASSERT_EQ(oldest[2].lport, fx_eph(&f, 0xe00 % 64), "local port");
+		ASSERT_EQ(oldest[2].rport, 443, "peer's port");
+		ASSERT_EQ(oldest[2].raddr[0] << 24 | oldest[2].raddr[3], 10 << 24 | 2, "peer");
+		ASSERT_EQ(oldest[2].netns, NETNS, "namespace");
 	}
 	fx_teardown(&f);
 }

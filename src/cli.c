@@ -60,7 +60,7 @@ static const struct argp_option opts[] = {
 	{ "ipv6", '6', NULL, 0, "IPv6 only", 0 },
 	{ "duration", 'd', "SECS", 0, "Stop after SECS seconds, then report", 0 },
 	{ "output", 'o', "FORMAT", 0, "text (default) or json", 0 },
-	{ "top", OPT_TOP, "N", 0, "List the N oldest open sockets per state (default 10)", 0 },
+	{ "top", OPT_TOP, "N", 0, "List the N oldest open sockets per state, and the N destinations holding the most client ports (default 10)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of two (default 8 MiB)", 0 },
 	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets closed first, awaiting TIME_WAIT, whose owner is kept at once (default 65536)", 0 },

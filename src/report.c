@@ -191,9 +191,44 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 	}
 }
 
+/* Of its namespace's ephemeral ports, the share d holds; negative when unknown. */
+static double port_share(const struct tw_dest *d)
+{
+	return d->ephemeral_ports ? (double)d->sockets / d->ephemeral_ports : -1;
+}
+
+/* Where clients' ports go: which owner holds how many to which destination. */
+static void print_dests(FILE *out, const struct report *r)
+{
+	char name[32], dest[64], share[16];
+
+	if (!r->n_dests)
+		return;
+	fprintf(out, "\nClient ports held by timewait sockets "
+		"(PORTS: the namespace's ephemeral range):\n");
+	fprintf(out, "%-7s %-15s %-47s %8s %6s %6s\n", "PID", "COMM", "DESTINATION", "SOCKETS",
+		"PORTS", "SHARE");
+	for (size_t i = 0; i < r->n_dests; i++) {
+		const struct tw_dest *d = &r->tw_dests[i];
+		double s = port_share(d);
+
+		owner_name(name, sizeof(name), d->pid, d->comm, true);
+		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
+		if (s < 0)
+			snprintf(share, sizeof(share), "-");
+		else
+			snprintf(share, sizeof(share), "%.1f%%", 100 * s);
+		fprintf(out, "%-7u %-15s %-47s %8llu %6u %6s\n", d->pid, name, dest,
+			(unsigned long long)d->sockets, d->ephemeral_ports, share);
+	}
+}
+
+/* From this share of the ephemeral ports held to one destination, say so first. */
+#define PORTS_FINDING_SHARE 0.5
+
 /*
  * The answer first: who holds sockets in CLOSE_WAIT (their bug), who piles up
- * TIME_WAIT (their ports).
+ * TIME_WAIT (their ports), and whose ports to one destination are running out.
  */
 static void print_findings(FILE *out, const struct report *r)
 {
@@ -221,6 +256,20 @@ static void print_findings(FILE *out, const struct report *r)
 			shown++;
 		}
 	}
+	for (size_t i = 0; i < r->n_dests; i++) {
+		const struct tw_dest *d = &r->tw_dests[i];
+		char dest[64];
+
+		if (port_share(d) < PORTS_FINDING_SHARE)
+			continue;
+		owner_name(name, sizeof(name), d->pid, d->comm, false);
+		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
+		fprintf(out, "* %s[%u] holds %llu client ports to %s in timewait sockets, %.0f%% of the "
+			"%u ephemeral ports: new connections there may fail (EADDRNOTAVAIL).\n",
+			name, d->pid, (unsigned long long)d->sockets, dest, 100 * port_share(d),
+			d->ephemeral_ports);
+		shown++;
+	}
 	if (shown)
 		fputc('\n', out);
 }
@@ -239,6 +288,7 @@ void report__text(FILE *out, const struct report *r)
 	print_histograms(out, r);
 	print_oldest(out, "CLOSE_WAIT", r->oldest_cw, r->n_cw);
 	print_oldest(out, "TIME_WAIT", r->oldest_tw, r->n_tw);
+	print_dests(out, r);
 	if (r->verifying)
 		fprintf(out, "\nDelivery: %llu hits of sock:inet_sock_set_state counted by perf, "
 			"%llu of them reached no BPF program.\n",
@@ -419,6 +469,22 @@ static void open_json(struct jsonw *w, const struct open_sock *v, size_t n)
 	}
 }
 
+static void dest_json(struct jsonw *w, const struct tw_dest *d)
+{
+	jsonw_obj_open(w);
+	owner_json(w, d->pid, d->comm);
+	endpoint_json(w, "remote", d->family, d->raddr, d->rport);
+	key_u64(w, "netns", d->netns);
+	key_u64(w, "sockets", d->sockets);
+	key_u64(w, "ephemeral_ports", d->ephemeral_ports);
+	jsonw_key(w, "port_share");
+	if (port_share(d) < 0)
+		jsonw_null(w);
+	else
+		jsonw_double(w, port_share(d));
+	jsonw_obj_close(w);
+}
+
 /*
  * The report as one compact JSON object, streamed by our writer: 10k groups
  * are a million values, and building them as a tree first (jansson) took
@@ -442,6 +508,11 @@ int report__json_write(FILE *out, const struct report *r)
 	jsonw_arr_open(&w);
 	open_json(&w, r->oldest_cw, r->n_cw);
 	open_json(&w, r->oldest_tw, r->n_tw);
+	jsonw_arr_close(&w);
+	jsonw_key(&w, "tw_destinations");
+	jsonw_arr_open(&w);
+	for (size_t i = 0; i < r->n_dests; i++)
+		dest_json(&w, &r->tw_dests[i]);
 	jsonw_arr_close(&w);
 	jsonw_key(&w, "elapsed_s");
 	jsonw_double(&w, r->elapsed_s);

@@ -208,6 +208,55 @@ static int dump_one(const struct netns_ref *ns, int self_fd, uint32_t states,
 	return err;
 }
 
+/* ip_local_port_range as a process in that namespace reads it: 0 if unknown. */
+static uint32_t read_port_range(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	unsigned int lo, hi;
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "%u %u", &lo, &hi);
+	fclose(f);
+	return n == 2 && hi >= lo && hi <= 65535 ? hi - lo + 1 : 0;
+}
+
+uint32_t sockdiag__ephemeral_ports(uint32_t netns)
+{
+	uint32_t ports = 0;
+	struct netns_list l;
+	int self_fd;
+
+	if (netns == sockdiag__own_netns())
+		return read_port_range();
+	if (list_netns(&l))
+		return 0;
+	self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	for (int i = 0; self_fd >= 0 && i < l.n; i++) {
+		int fd;
+
+		if (l.v[i].ino != netns)
+			continue;
+		fd = open(l.v[i].path, O_RDONLY | O_CLOEXEC);
+		/* Network sysctls are those of the namespace the file is opened in. */
+		if (fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
+			ports = read_port_range();
+			if (setns(self_fd, CLONE_NEWNET)) {
+				perror("tcpwaittrace: cannot return to own network namespace");
+				abort();
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		break;
+	}
+	if (self_fd >= 0)
+		close(self_fd);
+	free(l.v);
+	return ports;
+}
+
 int sockdiag__dump(uint32_t netns, uint32_t states, int family, sd_cb cb, void *arg)
 {
 	struct dump_ctx ctx = { .cb = cb, .arg = arg };

@@ -34,6 +34,12 @@ typedef int (*sd_cb)(const struct sd_sock *s, void *arg);
  */
 int sockdiag__dump(uint32_t netns, uint32_t states, int family, sd_cb cb, void *arg);
 
+/*
+ * How many ports ip_local_port_range gives connect() in a network namespace
+ * (by inode number); 0 when it cannot be read (the namespace is gone).
+ */
+uint32_t sockdiag__ephemeral_ports(uint32_t netns);
+
 /* Inode number of this process's network namespace. */
 uint32_t sockdiag__own_netns(void);
 

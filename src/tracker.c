@@ -65,6 +65,7 @@ void tracker__free(struct tracker *t)
 	table__free(t->listeners);
 	table__free(t->cw_seeded);
 	table__free(t->tw_seeded);
+	free(t->dests);
 	table__free(t->tw_forget);
 	table__free(t->closers);
 	free(t);

@@ -97,6 +97,27 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *oldest,
 		       size_t top, size_t *n_cw, size_t *n_tw);
 /*
+ * Timewait sockets (either substate) one process closed first as a client,
+ * to one destination: each holds one of its ephemeral ports.
+ */
+struct tw_dest {
+	uint32_t pid;
+	char comm[TCPWT_COMM_LEN];
+	uint8_t family;
+	uint16_t rport;
+	uint8_t raddr[16];
+	uint32_t netns;
+	uint32_t ephemeral_ports; /* ip_local_port_range's in netns; 0 if unknown */
+	uint64_t sockets;
+};
+
+/*
+ * The destinations holding the most client ports in timewait sockets at the
+ * last tracker__snapshot() (its top of them), most first, in v[0..top);
+ * returns how many.
+ */
+size_t tracker__tw_destinations(struct tracker *t, struct tw_dest *v, size_t top);
+/*
  * Forgets sockets whose end was missed (a lost event): TIME_WAIT ones past
  * any possible lifetime, CLOSE_WAIT ones sock_diag no longer lists.
  */

@@ -103,6 +103,9 @@ struct tracker {
 	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	struct table *closers; /* sock address -> struct closer_rec */
+	/* The destinations holding the most client ports, at the last snapshot. */
+	struct tw_dest *dests;
+	size_t n_dests, n_dests_cap;
 	/*
 	 * Namespaces whose deletion ended their timewait sockets, with no
 	 * timewait birth there since: the same deletion's report from another

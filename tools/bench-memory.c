@@ -56,8 +56,11 @@ static int run(unsigned long n)
 	struct agg *agg = agg__new();
 	struct owners *owners = owners__new("/nonexistent", NULL, 0);
 	struct tracker *t = agg && owners ? tracker__new(&cfg, agg, owners) : NULL;
+	struct open_sock oldest[20];
+	struct tw_dest dests[10];
 	struct tcpwt_event e;
 	const struct tracker_stats *st;
+	size_t ncw, ntw;
 	size_t heap0, heap1;
 	uint64_t t0, longest = 0;
 	long rss0, rss1;
@@ -121,6 +124,14 @@ static int run(unsigned long n)
 		printf(" %.3f", (mono_ns() - t0) / 1e6);
 	}
 	printf(" ms\n");
+	/* A report's look at every open socket: counts, oldest list, ports by destination. */
+	t0 = mono_ns();
+	tracker__snapshot(t, e.ts_ns, oldest, 10, &ncw, &ntw);
+	t0 = mono_ns() - t0;
+	ncw = tracker__tw_destinations(t, dests, 10);
+	printf("  a report's snapshot of the open sockets: %.3f ms (%zu listed; %zu destinations,"
+	       " the first with %llu)\n", t0 / 1e6, ntw, ncw,
+	       ncw ? (unsigned long long)dests[0].sockets : 0ULL);
 	tracker__free(t);
 	owners__free(owners);
 	agg__free(agg);

@@ -8,7 +8,7 @@ check_eq "bench exit code" $rc 0
 for section in "== churn" "ratio traced/untraced" "ratio empty/untraced" "== busy CPU time per connection" \
 	"ratio untraced/traced" "== BPF programs" "without timewait timers" \
 	"set_state_btf" "timer_start_btf" "empty_set_state" "BPF ns per connection" "== losses" \
-	"== tracer userspace" "== memory per tracked" "longest event" "a namespace deleted" "report of 10000 groups"; do
+	"== tracer userspace" "== memory per tracked" "longest event" "a namespace deleted" "a report's snapshot" "report of 10000 groups"; do
 	if grep -q -- "$section" "$WORK/bench.out"; then say "ok: has '$section'"; else fail "no '$section'"; fi
 done
 ratio=$(sed -n 's/^ratio traced\/untraced *\([0-9.]*\) .*/\1/p' "$WORK/bench.out")

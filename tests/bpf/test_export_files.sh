@@ -27,6 +27,8 @@ print("valid" if not errors else "; ".join(e.message for e in errors[:3]))
 PY
 )
 check_eq "json validates against tools/report.schema.json" "$valid" valid
+check_eq "with a TIME_WAIT socket listed, and its destination" \
+	"$(jq '[([.oldest_open[] | select(.state == "TIME_WAIT")] | length), (.tw_destinations | length)]' -c "$j")" "[$N,1]"
 check_eq "json has host, kernel, times, counters" \
 	"$(jq '[has("host"), has("kernel"), has("start_time"), has("end_time"), has("lost_events"), has("untracked_sockets")] | all' "$j")" true
 g=$(jq -c --argjson p $PORT '.groups[] | select(.state == "CLOSE_WAIT" and .port == $p)' "$j")

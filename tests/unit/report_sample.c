@@ -51,6 +51,20 @@ void sample_build(struct sample *s, const char *comm)
 	s->rep.n_cw = 2;
 	s->rep.oldest_tw = s->tw;
 	s->rep.n_tw = 1;
+	s->dests[0] = (struct tw_dest){ .pid = 9, .family = AF_INET, .rport = 443, .netns = 1,
+					.ephemeral_ports = 400, .sockets = 300 };
+	strncpy(s->dests[0].comm, "curl", sizeof(s->dests[0].comm) - 1);
+	inet_pton(AF_INET, "10.0.0.3", s->dests[0].raddr);
+	s->dests[1] = s->dests[0];
+	s->dests[1].sockets = 40;
+	s->dests[1].family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::3", s->dests[1].raddr);
+	s->dests[2] = s->dests[0];
+	s->dests[2].sockets = 5;
+	s->dests[2].netns = 2;
+	s->dests[2].ephemeral_ports = 0;
+	s->rep.tw_dests = s->dests;
+	s->rep.n_dests = 3;
 	s->rep.elapsed_s = 6;
 	s->rep.host = "h";
 	s->rep.kernel = "k";

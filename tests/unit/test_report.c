@@ -102,6 +102,16 @@ TEST(report_text)
 	ASSERT_TRUE(strstr(t, "ROLE   LPORT -> REMOTE\n") != NULL, "TIME_WAIT: no local address");
 	ASSERT_TRUE(strstr(t, " 443 client 40001 -> 10.0.0.3:443\n") != NULL,
 		    "TIME_WAIT: its port and peer");
+	ASSERT_TRUE(strstr(t, "* curl[9] holds 300 client ports to 10.0.0.3:443 in timewait sockets, "
+			      "75% of the 400 ephemeral ports") != NULL,
+		    "finding: a destination's ports running out");
+	ASSERT_FALSE(strstr(t, "holds 40 client ports"), "no finding at 10%");
+	ASSERT_TRUE(strstr(t, "DESTINATION") != NULL, "destinations listed");
+	ASSERT_TRUE(strstr(t, "curl            10.0.0.3:443") != NULL &&
+		    strstr(t, "     300    400  75.0%\n") != NULL, "the first: sockets, ports, share");
+	ASSERT_TRUE(strstr(t, "[2001:db8::3]:443") != NULL &&
+		    strstr(t, "      40    400  10.0%\n") != NULL, "the second");
+	ASSERT_TRUE(strstr(t, "       5      0      -\n") != NULL, "range unknown: no share");
 	ASSERT_FALSE(strstr(t, "WARNING"), "no warning without losses");
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Sentences are not tables; the TIME_WAIT table is 105 wide (README). */
@@ -312,6 +322,21 @@ TEST(report_json)
 			     "TIME_WAIT: its peer");
 		ASSERT_EQ(json_integer_value(json_object_path(tw, "remote", "port")), 443,
 			  "TIME_WAIT: the peer's port");
+	}
+	g = json_object_get(root, "tw_destinations");
+	if (ASSERT_EQ(json_array_size(g), 3, "three destinations")) {
+		json_t *d0 = json_array_get(g, 0), *d2 = json_array_get(g, 2);
+
+		ASSERT_EQ(json_integer_value(json_object_get(d0, "pid")), 9, "owner");
+		ASSERT_STREQ(json_string_value(json_object_get(d0, "comm")), "curl", "its name");
+		ASSERT_STREQ(json_string_value(json_object_path(d0, "remote", "addr")), "10.0.0.3",
+			     "destination");
+		ASSERT_EQ(json_integer_value(json_object_path(d0, "remote", "port")), 443, "its port");
+		ASSERT_EQ(json_integer_value(json_object_get(d0, "sockets")), 300, "sockets");
+		ASSERT_EQ(json_integer_value(json_object_get(d0, "ephemeral_ports")), 400, "range");
+		ASSERT_NEAR(json_real_value(json_object_get(d0, "port_share")), 0.75, 1e-9, "share");
+		ASSERT_TRUE(json_is_null(json_object_get(d2, "port_share")),
+			    "range unknown: null, not 0");
 	}
 out:
 	json_decref(root);

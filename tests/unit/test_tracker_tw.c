@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include "check.h"
 #include "tracker_fixture.h"
+#include "sockdiag.h"
 #include "tracker_int.h"
 
 /* A timewait socket of pid 9 "curl", client of 443, born at ts in state. */
@@ -612,5 +613,87 @@ TEST(tracker_tw_netns_gone)
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "a socket listed after, ended");
 	ASSERT_EQ(tw_killed(&f), 6, "killed");
 out:
+	fx_teardown(&f);
+}
+
+/* A timewait socket of pid, client of rport at peer ...0.peer, in netns. */
+static void born_to(struct fixture *f, uint64_t id, uint16_t rport, uint8_t peer,
+		    uint32_t netns, uint8_t state, uint32_t pid)
+{
+	struct tcpwt_event e = fx_ev(TCPWT_EV_CLOSER, FX_SK(id), 1 * S, fx_eph(f, (int)(id % 64)),
+				     rport);
+
+	e.state = TCPWT_FIN_WAIT1;
+	fx_feed(f, fx_owned(&e, pid, pid == 9 ? "curl" : "wget"));
+	e = fx_ev(TCPWT_EV_TW_BORN, id, 2 * S, fx_eph(f, (int)(id % 64)), rport);
+	e.sk = FX_SK(id);
+	e.state = state;
+	e.netns = netns;
+	e.raddr[3] = peer;
+	fx_feed(f, &e);
+}
+
+/*
+ * Where clients' ports go: timewait sockets (either substate) counted by
+ * owner and destination, most first; servers' are not clients' ports. The
+ * share is of the socket's own namespace's range.
+ */
+TEST(tracker_tw_destinations)
+{
+	uint32_t own = sockdiag__own_netns();
+	struct open_sock oldest[20];
+	struct tw_dest d[10];
+	struct fixture f;
+	size_t ncw, ntw, n;
+
+	fx_setup(&f);
+	for (uint64_t i = 0; i < 5; i++)
+		born_to(&f, 0x100 + i, 443, 2, own, TCPWT_TIME_WAIT, 9);
+	born_to(&f, 0x105, 443, 2, own, TCPWT_FIN_WAIT2, 9); /* holds its port too */
+	for (uint64_t i = 0; i < 3; i++)
+		born_to(&f, 0x110 + i, 443, 3, own, TCPWT_TIME_WAIT, 9); /* another peer */
+	for (uint64_t i = 0; i < 2; i++)
+		born_to(&f, 0x120 + i, 80, 2, own, TCPWT_TIME_WAIT, 9); /* another port */
+	born_to(&f, 0x130, 443, 2, own, TCPWT_TIME_WAIT, 10); /* another owner */
+	born_to(&f, 0x140, 443, 2, NETNS2, TCPWT_TIME_WAIT, 9); /* another namespace */
+	/* A server's timewait socket: its peer's port is its peer's, not its own. */
+	fx_born(&f, 0x150, 2 * S, 443, fx_eph(&f, 60), TCPWT_TIME_WAIT, 9, "curl");
+	ASSERT_EQ(tracker__tw_destinations(f.t, d, 4), 0, "nothing before a snapshot");
+	tracker__snapshot(f.t, 5 * S, oldest, 4, &ncw, &ntw);
+	n = tracker__tw_destinations(f.t, d, 10);
+	if (ASSERT_EQ(n, 4, "the top 4 of 5 destinations")) {
+		ASSERT_EQ(d[0].sockets, 6, "10.0.0.2:443: 5 in TIME_WAIT, 1 in FIN_WAIT2");
+		ASSERT_EQ(d[0].rport, 443, "its port");
+		ASSERT_EQ(d[0].raddr[3], 2, "its peer");
+		ASSERT_EQ(d[0].pid, 9, "its owner");
+		ASSERT_STREQ(d[0].comm, "curl", "its owner's name");
+		ASSERT_EQ(d[0].family, AF_INET, "family");
+		ASSERT_EQ(d[0].ephemeral_ports, f.eph_hi - f.eph_lo + 1, "this namespace's range");
+		ASSERT_EQ(d[1].sockets, 3, "then 10.0.0.3:443");
+		ASSERT_EQ(d[1].raddr[3], 3, "the other peer");
+		ASSERT_EQ(d[2].sockets, 2, "then 10.0.0.2:80");
+		ASSERT_EQ(d[2].rport, 80, "the other port");
+		ASSERT_EQ(d[3].sockets, 1, "then a socket alone");
+	}
+	n = tracker__tw_destinations(f.t, d, 1);
+	ASSERT_EQ(n == 1 ? d[0].sockets : 0, 6, "top 1");
+	/* The other owner's and the other namespace's, apart. */
+	tracker__snapshot(f.t, 5 * S, oldest, 10, &ncw, &ntw);
+	n = tracker__tw_destinations(f.t, d, 10);
+	ASSERT_EQ(n, 5, "five destinations, the server's socket not one");
+	for (size_t i = 3; i < n; i++) {
+		ASSERT_EQ(d[i].sockets, 1, "alone");
+		if (d[i].netns == NETNS2)
+			ASSERT_EQ(d[i].ephemeral_ports, 0, "a namespace that cannot be read: unknown");
+		else
+			ASSERT_EQ(d[i].pid, 10, "the other owner");
+	}
+	/* Ended sockets hold no port: counted again at the next snapshot. */
+	for (uint64_t i = 0; i < 5; i++)
+		fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0x100 + i, 62 * S, TCPWT_TIME_WAIT);
+	tracker__snapshot(f.t, 63 * S, oldest, 2, &ncw, &ntw);
+	n = tracker__tw_destinations(f.t, d, 1);
+	ASSERT_EQ(tracker__tw_destinations(f.t, d, 10), 2, "as many as the snapshot's top");
+	ASSERT_EQ(n == 1 ? d[0].sockets : 0, 3, "10.0.0.3:443 first now");
 	fx_teardown(&f);
 }

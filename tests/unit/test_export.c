@@ -61,6 +61,8 @@ TEST(export_prom)
 	ASSERT_TRUE(strstr(t, "how=\"expired\"} 1"), "expired counter");
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_open_sockets{state=\"close_wait\",pid=\"10\""), "gauge");
 	ASSERT_FALSE(strstr(t, "reason=\"undelivered\""), "undelivered only when measured");
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_client_port_share_max 0.750000\n"),
+		    "the highest share of ports to one destination (300 of 400)");
 	free(t);
 	s.rep.verifying = true;
 	s.rep.undelivered = 7;
@@ -69,6 +71,10 @@ TEST(export_prom)
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} 7"),
 		    "undelivered counter when measured");
 	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tw_netns_purged_total 12\n"), "purged counter");
+	free(t);
+	s.rep.n_dests = 0;
+	t = export__prom_string(&s.rep, &m, &len);
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_client_port_share_max 0.000000\n"), "none: 0");
 	free(t);
 	m.no_pid = true;
 	m.max_series = 1;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,20 +168,17 @@ static int dump_family(struct mnl_socket *nl, int family, uint32_t states,
 	return ret == MNL_CB_ERROR ? -errno : 0;
 }
 
-static struct mnl_socket *open_in(const char *nspath, int self_fd)
+/* Runs fn(arg) inside the namespace at nspath, then comes back; false if it could not enter. */
+static bool in_netns(const char *nspath, int self_fd, void (*fn)(void *), void *arg)
 {
-	struct mnl_socket *nl = NULL;
 	int fd = open(nspath, O_RDONLY | O_CLOEXEC);
+	bool entered;
 
 	if (fd < 0)
-		return NULL;
-	/* A netlink socket belongs to the namespace it was created in. */
-	if (setns(fd, CLONE_NEWNET) == 0) {
-		nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-		if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			mnl_socket_close(nl);
-			nl = NULL;
-		}
+		return false;
+	entered = setns(fd, CLONE_NEWNET) == 0;
+	if (entered) {
+		fn(arg);
 		if (setns(self_fd, CLONE_NEWNET)) {
 			/* Never keep running in another namespace. */
 			perror("tcpwaittrace: cannot return to own network namespace");
@@ -188,6 +186,26 @@ static struct mnl_socket *open_in(const char *nspath, int self_fd)
 		}
 	}
 	close(fd);
+	return entered;
+}
+
+/* A netlink socket belongs to the namespace it was created in. */
+static void open_diag_socket(void *arg)
+{
+	struct mnl_socket **nl = arg;
+
+	*nl = mnl_socket_open(NETLINK_SOCK_DIAG);
+	if (*nl && mnl_socket_bind(*nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(*nl);
+		*nl = NULL;
+	}
+}
+
+static struct mnl_socket *open_in(const char *nspath, int self_fd)
+{
+	struct mnl_socket *nl = NULL;
+
+	in_netns(nspath, self_fd, open_diag_socket, &nl);
 	return nl;
 }
 
@@ -222,6 +240,12 @@ static uint32_t read_port_range(void)
 	return n == 2 && hi >= lo && hi <= 65535 ? hi - lo + 1 : 0;
 }
 
+/* Network sysctls are those of the namespace the file is opened in. */
+static void read_port_range_into(void *arg)
+{
+	*(uint32_t *)arg = read_port_range();
+}
+
 uint32_t sockdiag__ephemeral_ports(uint32_t netns)
 {
 	uint32_t ports = 0;
@@ -234,22 +258,10 @@ uint32_t sockdiag__ephemeral_ports(uint32_t netns)
 		return 0;
 	self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	for (int i = 0; self_fd >= 0 && i < l.n; i++) {
-		int fd;
-
-		if (l.v[i].ino != netns)
-			continue;
-		fd = open(l.v[i].path, O_RDONLY | O_CLOEXEC);
-		/* Network sysctls are those of the namespace the file is opened in. */
-		if (fd >= 0 && setns(fd, CLONE_NEWNET) == 0) {
-			ports = read_port_range();
-			if (setns(self_fd, CLONE_NEWNET)) {
-				perror("tcpwaittrace: cannot return to own network namespace");
-				abort();
-			}
+		if (l.v[i].ino == netns) {
+			in_netns(l.v[i].path, self_fd, read_port_range_into, &ports);
+			break;
 		}
-		if (fd >= 0)
-			close(fd);
-		break;
 	}
 	if (self_fd >= 0)
 		close(self_fd);

@@ -327,7 +327,10 @@ static void prom_gauges(FILE *out, struct table *t, const struct metrics_opts *m
 	}
 }
 
-/* For an alert on ports running out: which destination, the report says. */
+/*
+ * For an alert on ports running out (which destination, the report says):
+ * where tcp_tw_reuse applies, connect() takes timewait sockets' ports over.
+ */
 static double port_share_max(const struct report *r)
 {
 	double max = 0;
@@ -335,7 +338,8 @@ static double port_share_max(const struct report *r)
 	for (size_t i = 0; i < r->n_dests; i++) {
 		const struct tw_dest *d = &r->tw_dests[i];
 
-		if (d->ephemeral_ports && (double)d->sockets / d->ephemeral_ports > max)
+		if (!d->tw_reusable && d->ephemeral_ports &&
+		    (double)d->sockets / d->ephemeral_ports > max)
 			max = (double)d->sockets / d->ephemeral_ports;
 	}
 	return max;
@@ -352,7 +356,7 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 	prom_histogram(out, t, TCPWT_TIME_WAIT, "tcpwaittrace_time_wait_seconds",
 		       "Time sockets spent in TIME_WAIT (this side closed first).", m);
 	prom_gauges(out, t, m);
-	fprintf(out, "# HELP tcpwaittrace_client_port_share_max Highest share of its namespace's ephemeral ports one process's timewait sockets hold to one destination (of the --top destinations).\n"
+	fprintf(out, "# HELP tcpwaittrace_client_port_share_max Highest share of its namespace's ephemeral ports one process's timewait sockets hold to one destination where tcp_tw_reuse does not apply (of the --top destinations).\n"
 		     "# TYPE tcpwaittrace_client_port_share_max gauge\n"
 		     "tcpwaittrace_client_port_share_max %.6f\n", port_share_max(r));
 	fprintf(out, "# HELP tcpwaittrace_lost_events_total Events the kernel side could not deliver.\n"

@@ -205,9 +205,9 @@ static void print_dests(FILE *out, const struct report *r)
 	if (!r->n_dests)
 		return;
 	fprintf(out, "\nClient ports held by timewait sockets "
-		"(PORTS: the namespace's ephemeral range):\n");
-	fprintf(out, "%-7s %-15s %-47s %8s %6s %6s\n", "PID", "COMM", "DESTINATION", "SOCKETS",
-		"PORTS", "SHARE");
+		"(PORTS: ephemeral range there; REUSE: tcp_tw_reuse applies):\n");
+	fprintf(out, "%-7s %-15s %-47s %8s %6s %6s %5s\n", "PID", "COMM", "DESTINATION", "SOCKETS",
+		"PORTS", "SHARE", "REUSE");
 	for (size_t i = 0; i < r->n_dests; i++) {
 		const struct tw_dest *d = &r->tw_dests[i];
 		double s = port_share(d);
@@ -218,8 +218,9 @@ static void print_dests(FILE *out, const struct report *r)
 			snprintf(share, sizeof(share), "-");
 		else
 			snprintf(share, sizeof(share), "%.1f%%", 100 * s);
-		fprintf(out, "%-7u %-15s %-47s %8llu %6u %6s\n", d->pid, name, dest,
-			(unsigned long long)d->sockets, d->ephemeral_ports, share);
+		fprintf(out, "%-7u %-15s %-47s %8llu %6u %6s %5s\n", d->pid, name, dest,
+			(unsigned long long)d->sockets, d->ephemeral_ports, share,
+			d->tw_reuse < 0 ? "-" : d->tw_reusable ? "yes" : "no");
 	}
 }
 
@@ -265,9 +266,11 @@ static void print_findings(FILE *out, const struct report *r)
 		owner_name(name, sizeof(name), d->pid, d->comm, false);
 		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
 		fprintf(out, "* %s[%u] holds %llu client ports to %s in timewait sockets, %.0f%% of the "
-			"%u ephemeral ports: new connections there may fail (EADDRNOTAVAIL).\n",
+			"%u ephemeral ports: %s.\n",
 			name, d->pid, (unsigned long long)d->sockets, dest, 100 * port_share(d),
-			d->ephemeral_ports);
+			d->ephemeral_ports,
+			d->tw_reusable ? "tcp_tw_reuse lets connect() take over those older than 1 s"
+				       : "new connections there may fail (EADDRNOTAVAIL)");
 		shown++;
 	}
 	if (shown)
@@ -477,6 +480,12 @@ static void dest_json(struct jsonw *w, const struct tw_dest *d)
 	key_u64(w, "netns", d->netns);
 	key_u64(w, "sockets", d->sockets);
 	key_u64(w, "ephemeral_ports", d->ephemeral_ports);
+	jsonw_key(w, "tcp_tw_reuse");
+	if (d->tw_reuse < 0)
+		jsonw_null(w);
+	else
+		jsonw_u64(w, (uint64_t)d->tw_reuse);
+	key_bool(w, "tw_reusable", d->tw_reusable);
 	jsonw_key(w, "port_share");
 	if (port_share(d) < 0)
 		jsonw_null(w);

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "sockdiag.h"
 #include "tracker_int.h"
 
@@ -236,7 +237,17 @@ static void count_dest(struct table *dests, const struct group *g, const struct 
 	dr->d.sockets++;
 }
 
-/* The top destinations of dests in t->dests, most first, with their namespace's range. */
+static bool is_loopback(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 };
+	static const uint8_t v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (family == AF_INET)
+		return a[0] == 127;
+	return !memcmp(a, v6_lo, 16) || (!memcmp(a, v4_mapped, 12) && a[12] == 127);
+}
+
+/* The top destinations of dests in t->dests, most first, with their namespace's settings. */
 static void keep_top_dests(struct tracker *t, struct table *dests, size_t top)
 {
 	struct tw_dest *v = t->n_dests_cap >= top ? t->dests : realloc(t->dests, top * sizeof(*v));
@@ -258,14 +269,24 @@ static void keep_top_dests(struct tracker *t, struct table *dests, size_t top)
 			v[i] = v[i - 1];
 		v[i] = dr->d;
 	}
-	/* Each namespace's own range, read once; the list has few namespaces. */
+	/* Each namespace's own settings, read once; the list has few namespaces. */
 	for (size_t i = 0; i < n; i++) {
+		struct sd_port_sysctls ps;
 		size_t j;
 
 		for (j = 0; j < i && v[j].netns != v[i].netns; j++)
 			;
-		v[i].ephemeral_ports = j < i ? v[j].ephemeral_ports
-					     : sockdiag__ephemeral_ports(v[i].netns);
+		if (j < i) {
+			ps.ephemeral_ports = v[j].ephemeral_ports;
+			ps.tw_reuse = v[j].tw_reuse;
+		} else {
+			sockdiag__port_sysctls(v[i].netns, &ps);
+		}
+		v[i].ephemeral_ports = ps.ephemeral_ports;
+		v[i].tw_reuse = (int8_t)ps.tw_reuse;
+		/* 2: for loopback traffic only (a loopback address at either end). */
+		v[i].tw_reusable = ps.tw_reuse == 1 ||
+				   (ps.tw_reuse == 2 && is_loopback(v[i].family, v[i].raddr));
 	}
 	t->n_dests = n;
 }

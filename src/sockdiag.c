@@ -226,47 +226,55 @@ static int dump_one(const struct netns_ref *ns, int self_fd, uint32_t states,
 	return err;
 }
 
-/* ip_local_port_range as a process in that namespace reads it: 0 if unknown. */
-static uint32_t read_port_range(void)
+/* Up to n unsigned numbers from a sysctl file; how many were read. */
+static int read_sysctl(const char *path, unsigned int *v, int n)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	unsigned int lo, hi;
-	int n;
+	FILE *f = fopen(path, "re");
+	int got = 0;
 
-	if (!f)
-		return 0;
-	n = fscanf(f, "%u %u", &lo, &hi);
-	fclose(f);
-	return n == 2 && hi >= lo && hi <= 65535 ? hi - lo + 1 : 0;
+	while (f && got < n && fscanf(f, "%u", &v[got]) == 1)
+		got++;
+	if (f)
+		fclose(f);
+	return got;
 }
 
 /* Network sysctls are those of the namespace the file is opened in. */
-static void read_port_range_into(void *arg)
+static void read_port_sysctls(void *arg)
 {
-	*(uint32_t *)arg = read_port_range();
+	struct sd_port_sysctls *s = arg;
+	unsigned int range[2], reuse;
+
+	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", range, 2) == 2 &&
+	    range[1] >= range[0] && range[1] <= 65535)
+		s->ephemeral_ports = range[1] - range[0] + 1;
+	if (read_sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &reuse, 1) == 1)
+		s->tw_reuse = (int)reuse;
 }
 
-uint32_t sockdiag__ephemeral_ports(uint32_t netns)
+void sockdiag__port_sysctls(uint32_t netns, struct sd_port_sysctls *s)
 {
-	uint32_t ports = 0;
 	struct netns_list l;
 	int self_fd;
 
-	if (netns == sockdiag__own_netns())
-		return read_port_range();
+	s->ephemeral_ports = 0;
+	s->tw_reuse = -1;
+	if (netns == sockdiag__own_netns()) {
+		read_port_sysctls(s);
+		return;
+	}
 	if (list_netns(&l))
-		return 0;
+		return;
 	self_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	for (int i = 0; self_fd >= 0 && i < l.n; i++) {
 		if (l.v[i].ino == netns) {
-			in_netns(l.v[i].path, self_fd, read_port_range_into, &ports);
+			in_netns(l.v[i].path, self_fd, read_port_sysctls, s);
 			break;
 		}
 	}
 	if (self_fd >= 0)
 		close(self_fd);
 	free(l.v);
-	return ports;
 }
 
 int sockdiag__dump(uint32_t netns, uint32_t states, int family, sd_cb cb, void *arg)

@@ -34,11 +34,17 @@ typedef int (*sd_cb)(const struct sd_sock *s, void *arg);
  */
 int sockdiag__dump(uint32_t netns, uint32_t states, int family, sd_cb cb, void *arg);
 
+/* What a network namespace lets connect() take for a local port. */
+struct sd_port_sysctls {
+	uint32_t ephemeral_ports; /* in ip_local_port_range; 0 if unknown */
+	int tw_reuse; /* net.ipv4.tcp_tw_reuse: 0, 1, 2 (loopback only); -1 if unknown */
+};
+
 /*
- * How many ports ip_local_port_range gives connect() in a network namespace
- * (by inode number); 0 when it cannot be read (the namespace is gone).
+ * Reads them in a network namespace (by inode number), entering it; unknown
+ * when it cannot (the namespace is gone).
  */
-uint32_t sockdiag__ephemeral_ports(uint32_t netns);
+void sockdiag__port_sysctls(uint32_t netns, struct sd_port_sysctls *s);
 
 /* Inode number of this process's network namespace. */
 uint32_t sockdiag__own_netns(void);

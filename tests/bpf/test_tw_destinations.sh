@@ -18,6 +18,8 @@ wl_bg "$NS" client2 client --port $PORT2 --count $N2
 wl_wait client2
 wl_wait srv1
 wl_wait srv2
+# Read at each report: with 2, tcp_tw_reuse applies to loopback destinations.
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=2
 sleep 0.3
 tracer_stop
 
@@ -43,5 +45,7 @@ check_eq "owner" "$(field "$d1" pid)" "$client_PID"
 check_eq "the other client" "$(field "$d2" pid)" "$client2_PID"
 check_eq "the namespace's range, not the tracer's" "$(field "$d1" ephemeral_ports)" $RANGE
 check_eq "share" "$(field "$d1" port_share)" "$(awk -v n=$N1 -v r=$RANGE 'BEGIN { print n / r }')"
+check_eq "the namespace's tcp_tw_reuse" "$(field "$d1" tcp_tw_reuse)" 2
+check_eq "which applies to a loopback destination" "$(field "$d1" tw_reusable)" true
 check_eq "lost_events" "$(jq .lost_events "$OUT")" 0
 finish

@@ -64,6 +64,11 @@ TEST(export_prom)
 	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_client_port_share_max 0.750000\n"),
 		    "the highest share of ports to one destination (300 of 400)");
 	free(t);
+	s.dests[0].tw_reusable = true;
+	t = export__prom_string(&s.rep, &m, &len);
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_client_port_share_max 0.100000\n"),
+		    "where tcp_tw_reuse applies, not counted (250 and 300: reusable; 40 of 400)");
+	free(t);
 	s.rep.verifying = true;
 	s.rep.undelivered = 7;
 	s.rep.tw_netns_purged = 12;

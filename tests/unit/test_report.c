@@ -103,15 +103,21 @@ TEST(report_text)
 	ASSERT_TRUE(strstr(t, " 443 client 40001 -> 10.0.0.3:443\n") != NULL,
 		    "TIME_WAIT: its port and peer");
 	ASSERT_TRUE(strstr(t, "* curl[9] holds 300 client ports to 10.0.0.3:443 in timewait sockets, "
-			      "75% of the 400 ephemeral ports") != NULL,
+			      "75% of the 400 ephemeral ports: new connections there may fail") != NULL,
 		    "finding: a destination's ports running out");
+	ASSERT_TRUE(strstr(t, "* curl[9] holds 250 client ports to 10.0.0.3:8443 in timewait sockets, "
+			      "62% of the 400 ephemeral ports: tcp_tw_reuse lets connect() take "
+			      "over those older than 1 s.\n") != NULL,
+		    "finding: ports held where tcp_tw_reuse applies");
 	ASSERT_FALSE(strstr(t, "holds 40 client ports"), "no finding at 10%");
 	ASSERT_TRUE(strstr(t, "DESTINATION") != NULL, "destinations listed");
 	ASSERT_TRUE(strstr(t, "curl            10.0.0.3:443") != NULL &&
-		    strstr(t, "     300    400  75.0%\n") != NULL, "the first: sockets, ports, share");
+		    strstr(t, "     300    400  75.0%    no\n") != NULL,
+		    "the first: sockets, ports, share, reuse");
+	ASSERT_TRUE(strstr(t, "     250    400  62.5%   yes\n") != NULL, "reuse applies");
 	ASSERT_TRUE(strstr(t, "[2001:db8::3]:443") != NULL &&
-		    strstr(t, "      40    400  10.0%\n") != NULL, "the second");
-	ASSERT_TRUE(strstr(t, "       5      0      -\n") != NULL, "range unknown: no share");
+		    strstr(t, "      40    400  10.0%    no\n") != NULL, "the third");
+	ASSERT_TRUE(strstr(t, "       5      0      -     -\n") != NULL, "settings unknown");
 	ASSERT_FALSE(strstr(t, "WARNING"), "no warning without losses");
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Sentences are not tables; the TIME_WAIT table is 105 wide (README). */
@@ -324,8 +330,9 @@ TEST(report_json)
 			  "TIME_WAIT: the peer's port");
 	}
 	g = json_object_get(root, "tw_destinations");
-	if (ASSERT_EQ(json_array_size(g), 3, "three destinations")) {
-		json_t *d0 = json_array_get(g, 0), *d2 = json_array_get(g, 2);
+	if (ASSERT_EQ(json_array_size(g), 4, "four destinations")) {
+		json_t *d0 = json_array_get(g, 0), *d1 = json_array_get(g, 1);
+		json_t *d3 = json_array_get(g, 3);
 
 		ASSERT_EQ(json_integer_value(json_object_get(d0, "pid")), 9, "owner");
 		ASSERT_STREQ(json_string_value(json_object_get(d0, "comm")), "curl", "its name");
@@ -335,8 +342,14 @@ TEST(report_json)
 		ASSERT_EQ(json_integer_value(json_object_get(d0, "sockets")), 300, "sockets");
 		ASSERT_EQ(json_integer_value(json_object_get(d0, "ephemeral_ports")), 400, "range");
 		ASSERT_NEAR(json_real_value(json_object_get(d0, "port_share")), 0.75, 1e-9, "share");
-		ASSERT_TRUE(json_is_null(json_object_get(d2, "port_share")),
+		ASSERT_EQ(json_integer_value(json_object_get(d0, "tcp_tw_reuse")), 0, "reuse off");
+		ASSERT_TRUE(json_is_false(json_object_get(d0, "tw_reusable")), "not reusable");
+		ASSERT_EQ(json_integer_value(json_object_get(d1, "tcp_tw_reuse")), 1, "reuse on");
+		ASSERT_TRUE(json_is_true(json_object_get(d1, "tw_reusable")), "reusable");
+		ASSERT_TRUE(json_is_null(json_object_get(d3, "port_share")),
 			    "range unknown: null, not 0");
+		ASSERT_TRUE(json_is_null(json_object_get(d3, "tcp_tw_reuse")),
+			    "reuse unknown: null");
 	}
 out:
 	json_decref(root);

@@ -641,11 +641,18 @@ static void born_to(struct fixture *f, uint64_t id, uint16_t rport, uint8_t peer
 TEST(tracker_tw_destinations)
 {
 	uint32_t own = sockdiag__own_netns();
+	FILE *pr = fopen("/proc/sys/net/ipv4/tcp_tw_reuse", "r");
 	struct open_sock oldest[20];
+	int reuse = -1;
 	struct tw_dest d[10];
 	struct fixture f;
 	size_t ncw, ntw, n;
 
+	if (pr) {
+		if (fscanf(pr, "%d", &reuse) != 1)
+			reuse = -1;
+		fclose(pr);
+	}
 	fx_setup(&f);
 	for (uint64_t i = 0; i < 5; i++)
 		born_to(&f, 0x100 + i, 443, 2, own, TCPWT_TIME_WAIT, 9);
@@ -669,6 +676,8 @@ TEST(tracker_tw_destinations)
 		ASSERT_STREQ(d[0].comm, "curl", "its owner's name");
 		ASSERT_EQ(d[0].family, AF_INET, "family");
 		ASSERT_EQ(d[0].ephemeral_ports, f.eph_hi - f.eph_lo + 1, "this namespace's range");
+		ASSERT_EQ(d[0].tw_reuse, reuse, "this namespace's tcp_tw_reuse");
+		ASSERT_EQ(d[0].tw_reusable, reuse == 1, "which applies to 10.0.0.2 only if 1");
 		ASSERT_EQ(d[1].sockets, 3, "then 10.0.0.3:443");
 		ASSERT_EQ(d[1].raddr[3], 3, "the other peer");
 		ASSERT_EQ(d[2].sockets, 2, "then 10.0.0.2:80");
@@ -684,7 +693,8 @@ TEST(tracker_tw_destinations)
 	for (size_t i = 3; i < n; i++) {
 		ASSERT_EQ(d[i].sockets, 1, "alone");
 		if (d[i].netns == NETNS2)
-			ASSERT_EQ(d[i].ephemeral_ports, 0, "a namespace that cannot be read: unknown");
+			ASSERT_TRUE(!d[i].ephemeral_ports && d[i].tw_reuse == -1 && !d[i].tw_reusable,
+				    "a namespace that cannot be read: unknown");
 		else
 			ASSERT_EQ(d[i].pid, 10, "the other owner");
 	}

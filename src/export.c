@@ -380,6 +380,17 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 	return ferror(out) ? -EIO : 0;
 }
 
+#define REFRESH_NS 1000000000ULL
+#define REFRESH_COST_FACTOR 20 /* 5% */
+
+uint64_t export__refresh_wait_ns(uint64_t cost_ns)
+{
+	if (cost_ns > UINT64_MAX / REFRESH_COST_FACTOR)
+		return UINT64_MAX / 2;
+	return cost_ns * REFRESH_COST_FACTOR > REFRESH_NS ? cost_ns * REFRESH_COST_FACTOR
+							  : REFRESH_NS;
+}
+
 char *export__prom_string(const struct report *r, const struct metrics_opts *m, size_t *len)
 {
 	char *buf = NULL;

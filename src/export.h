@@ -30,5 +30,11 @@ int export__csv(FILE *out, const struct report *r);
 int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m);
 /* The same into a malloc'd string (for the HTTP endpoint); NULL on ENOMEM. */
 char *export__prom_string(const struct report *r, const struct metrics_opts *m, size_t *len);
+/*
+ * How long to wait before refreshing the metrics again, after a refresh that
+ * took cost_ns: a second, or long enough that refreshes take at most 5% of
+ * a core (each looks at every tracked socket: ~100 ms at a million).
+ */
+uint64_t export__refresh_wait_ns(uint64_t cost_ns);
 
 #endif

@@ -26,7 +26,7 @@
 
 #define POLL_MS 100
 #define MAX_CPUS 1024
-#define METRICS_NS 1000000000ULL /* metrics refresh for scrapers */
+
 #define TRACER_NICE -10
 #define RECONCILE_NS (10 * 1000000000ULL) /* open sockets checked against the kernel */
 
@@ -219,18 +219,24 @@ static void publish_metrics(struct run *r, const struct report *rep)
 	}
 }
 
-/* Metrics for scrapers between reports; counters are cumulative since start. */
-static void refresh_metrics(struct run *r)
+/*
+ * Metrics for scrapers between reports; counters are cumulative since start.
+ * Returns when to refresh them next.
+ */
+static uint64_t refresh_metrics(struct run *r, uint64_t now)
 {
 	struct open_sock *oldest;
 	struct report rep;
+	uint64_t cost;
 
 	if (!r->http && !r->textfile[0])
-		return;
-	if (build_report(r, &rep, &oldest))
-		return;
-	publish_metrics(r, &rep);
-	free_report(&rep, oldest);
+		return now + export__refresh_wait_ns(0);
+	if (!build_report(r, &rep, &oldest)) {
+		publish_metrics(r, &rep);
+		free_report(&rep, oldest);
+	}
+	cost = now_ns() - now;
+	return now + export__refresh_wait_ns(cost);
 }
 
 static int print_report(struct run *r)
@@ -289,10 +295,8 @@ static int trace(struct run *r)
 				return 0;
 			next_report += r->cfg.interval * 1000000000ULL;
 		}
-		if (now >= next_metrics) {
-			refresh_metrics(r);
-			next_metrics = now + METRICS_NS;
-		}
+		if (now >= next_metrics)
+			next_metrics = refresh_metrics(r, now);
 	}
 	/* A closed stdout (EPIPE) is a quiet end, not an error. */
 	print_report(r);

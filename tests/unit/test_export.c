@@ -91,6 +91,25 @@ out:
 	sample_done(&s);
 }
 
+/* Metrics refresh every second, or at most 5% of a core when a refresh is slow. */
+TEST(export_refresh_wait)
+{
+	static const struct {
+		uint64_t cost_ns, want_ns;
+	} cases[] = {
+		{ 0, 1000000000ULL },
+		{ 2000000, 1000000000ULL }, /* 2 ms: a second */
+		{ 50000000, 1000000000ULL }, /* 50 ms: 5% at a second */
+		{ 100000000, 2000000000ULL }, /* 100 ms, a million sockets: every 2 s */
+		{ 3000000000ULL, 60000000000ULL },
+		{ UINT64_MAX, UINT64_MAX / 2 }, /* no overflow */
+	};
+
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++)
+		if (!ASSERT_EQ(export__refresh_wait_ns(cases[i].cost_ns), cases[i].want_ns, "wait"))
+			printf("    cost %llu ns\n", (unsigned long long)cases[i].cost_ns);
+}
+
 TEST(export_format_and_atomic_write)
 {
 	char dir[] = "/tmp/tcpwt-export.XXXXXX", path[128];

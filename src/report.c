@@ -269,7 +269,8 @@ static void print_findings(FILE *out, const struct report *r)
 			"%u ephemeral ports: %s.\n",
 			name, d->pid, (unsigned long long)d->sockets, dest, 100 * port_share(d),
 			d->ephemeral_ports,
-			d->tw_reusable ? "tcp_tw_reuse lets connect() take over those older than 1 s"
+			d->tw_reusable ? "tcp_tw_reuse lets connect() take their ports over once they "
+					 "are old enough (1 s by default)"
 				       : "new connections there may fail (EADDRNOTAVAIL)");
 		shown++;
 	}

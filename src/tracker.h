@@ -109,7 +109,10 @@ struct tw_dest {
 	uint32_t netns;
 	uint32_t ephemeral_ports; /* ip_local_port_range's in netns; 0 if unknown */
 	int8_t tw_reuse; /* tcp_tw_reuse in netns; -1 if unknown */
-	/* tcp_tw_reuse applies: connect() takes over timewait ports older than 1 s */
+	/*
+	 * tcp_tw_reuse applies: connect() takes over the ports of timewait
+	 * sockets old enough (tcp_tw_reuse_delay, 1 s by default)
+	 */
 	bool tw_reusable;
 	uint64_t sockets;
 };

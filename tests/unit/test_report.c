@@ -107,7 +107,7 @@ TEST(report_text)
 		    "finding: a destination's ports running out");
 	ASSERT_TRUE(strstr(t, "* curl[9] holds 250 client ports to 10.0.0.3:8443 in timewait sockets, "
 			      "62% of the 400 ephemeral ports: tcp_tw_reuse lets connect() take "
-			      "over those older than 1 s.\n") != NULL,
+			      "their ports over once they are old enough (1 s by default).\n") != NULL,
 		    "finding: ports held where tcp_tw_reuse applies");
 	ASSERT_FALSE(strstr(t, "holds 40 client ports"), "no finding at 10%");
 	ASSERT_TRUE(strstr(t, "DESTINATION") != NULL, "destinations listed");

@@ -35,7 +35,8 @@
 #define CHURN_BACKLOG		4096
 #define BIT(n)			(1u << (n))
 
-enum mode { MODE_NONE, MODE_HOLD, MODE_WAIT_CLOSE, MODE_LEAK, MODE_CLOSE_FIRST, MODE_RESET };
+enum mode { MODE_NONE, MODE_HOLD, MODE_WAIT_CLOSE, MODE_LEAK, MODE_CLOSE_FIRST, MODE_RESET,
+	    MODE_SHUTDOWN_FIRST };
 
 static const char *const mode_names[] = {
 	[MODE_HOLD] = "hold",
@@ -43,6 +44,7 @@ static const char *const mode_names[] = {
 	[MODE_LEAK] = "leak",
 	[MODE_CLOSE_FIRST] = "close-first",
 	[MODE_RESET] = "reset",
+	[MODE_SHUTDOWN_FIRST] = "shutdown-first",
 };
 
 struct opts {
@@ -71,6 +73,7 @@ struct conn {
 	int fd;
 	int state;
 	long long due;
+	int shut; /* shut down for writing: closed at the peer's FIN */
 };
 
 /* One poll() loop driving all connections of a server or client. */
@@ -98,8 +101,9 @@ static const char usage_text[] =
 "                    [--hold MS] [--linger SECS] [--threads] [--fork-child]\n"
 "                    [--pass-fd UNIXPATH] [--ready FILE] [--timeout SECS]\n"
 "       tcpwl client --port P [--addr A] [--count N]\n"
-"                    [--mode close-first|wait-close|leak] [--hold MS]\n"
-"                    [--linger SECS] [--bind SRCADDR] [--ready FILE] [--timeout SECS]\n"
+"                    [--mode close-first|wait-close|leak|shutdown-first] [--hold MS]\n"
+"                    [--linger SECS] [--bind SRCADDR] [--from-port SP] [--ready FILE]\n"
+"                    [--timeout SECS]\n"
 "       tcpwl receiver --unix UNIXPATH [--count N] [--linger SECS] [--ready FILE]\n"
 "                    [--timeout SECS]\n"
 "       tcpwl churn-server --port P [--addr A] [--duration SECS] [--ready FILE]\n"
@@ -111,6 +115,11 @@ static const char usage_text[] =
 "          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
 "--sources N: churn from source addresses 127.0.1.1 .. 127.0.1.N (IPv4), each\n"
 "          with its own ephemeral ports (connect() takes half the range here).\n"
+"client --mode shutdown-first: shutdown(SHUT_WR) after the hold, close() at the\n"
+"          server's FIN: the timewait socket is born in TIME_WAIT, not FIN_WAIT2.\n"
+"client --from-port SP: every connection from that source port (SO_REUSEADDR):\n"
+"          with net.ipv4.tcp_tw_reuse, each takes over the timewait socket the\n"
+"          one before left (once it is tcp_tw_reuse_delay old).\n"
 "churn: each client connection waits for the server's byte (sent at accept)\n"
 "          before it closes; churn-server --workers K serves with K processes.\n"
 "churn-client --mode reset: close with SO_LINGER 0 (RST): no TIME_WAIT, no\n"
@@ -259,10 +268,16 @@ static int tcp_connect(const struct opts *o)
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket");
-	if (o->bind) {
-		slen = make_addr(o->bind, 0, &src);
+	if (o->bind || o->from_port) {
+		int one = 1;
+
+		/* The same source port again: a timewait socket of it may be taken over. */
+		if (o->from_port && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+			die("SO_REUSEADDR");
+		/* Without --bind, from the server's own (loopback) address. */
+		slen = make_addr(o->bind ? o->bind : o->addr, o->from_port, &src);
 		if (bind(fd, (struct sockaddr *)&src, slen))
-			die("bind %s", o->bind);
+			die("bind %s port %ld", o->bind ? o->bind : o->addr, o->from_port);
 	}
 	if (connect(fd, (struct sockaddr *)&ss, len))
 		die("connect %s port %ld", o->addr, o->port);
@@ -407,7 +422,7 @@ static void loop_add(struct loop *l, int fd)
 
 	c->fd = fd;
 	c->due = now_ns() + l->hold * 1000000LL;
-	c->state = l->mode == MODE_CLOSE_FIRST ? ST_HOLD : ST_EOF;
+	c->state = l->mode == MODE_CLOSE_FIRST || l->mode == MODE_SHUTDOWN_FIRST ? ST_HOLD : ST_EOF;
 	if (l->unix_fd >= 0) {
 		send_fd(l->unix_fd, fd);
 		conn_done(l, c, 1);
@@ -449,6 +464,10 @@ static void loop_read(struct loop *l, struct conn *c)
 		conn_done(l, c, 0);
 		return;
 	}
+	if (c->shut) {
+		conn_done(l, c, 1);
+		return;
+	}
 	c->state = ST_HOLD;
 	c->due = now_ns() + l->hold * 1000000LL;
 }
@@ -467,9 +486,15 @@ static int loop_expire(struct loop *l)
 
 		if (c->state != ST_HOLD)
 			continue;
-		if (c->due <= now)
+		if (c->due <= now && l->mode == MODE_SHUTDOWN_FIRST && !c->shut) {
+			/* FIN first, the socket still open: the peer's FIN finds it in FIN_WAIT2. */
+			if (shutdown(c->fd, SHUT_WR))
+				die("shutdown");
+			c->shut = 1;
+			c->state = ST_EOF;
+		} else if (c->due <= now) {
 			conn_done(l, c, 1);
-		else if (next < 0 || c->due < next)
+		} else if (next < 0 || c->due < next)
 			next = c->due;
 	}
 	return next < 0 ? -1 : (int)((next - now + 999999) / 1000000);
@@ -942,8 +967,8 @@ static const struct command commands[] = {
 	{ "server", "pacmHltfPrT",
 	  BIT(MODE_HOLD) | BIT(MODE_LEAK) | BIT(MODE_CLOSE_FIRST),
 	  MODE_HOLD, run_server },
-	{ "client", "pacmHlbrT",
-	  BIT(MODE_CLOSE_FIRST) | BIT(MODE_WAIT_CLOSE) | BIT(MODE_LEAK),
+	{ "client", "pacmHlbrTF",
+	  BIT(MODE_CLOSE_FIRST) | BIT(MODE_WAIT_CLOSE) | BIT(MODE_LEAK) | BIT(MODE_SHUTDOWN_FIRST),
 	  MODE_CLOSE_FIRST, run_client },
 	{ "receiver", "uclrT", 0, MODE_NONE, run_receiver },
 	{ "churn-server", "padrw", 0, MODE_NONE, run_churn_server },
@@ -1001,7 +1026,7 @@ static enum mode parse_mode(const struct command *cmd, const char *s)
 {
 	unsigned int m;
 
-	for (m = MODE_HOLD; m <= MODE_RESET; m++)
+	for (m = MODE_HOLD; m <= MODE_SHUTDOWN_FIRST; m++)
 		if (!strcmp(s, mode_names[m]) && (cmd->modes & BIT(m)))
 			return m;
 	quit(2, "%s: invalid --mode '%s'", cmd->name, s);

@@ -22,8 +22,13 @@
 #define PF_KTHREAD 0x00200000
 #define TW_LEN_SECS 60 /* TCP_TIMEWAIT_LEN, not tunable */
 #define BORN_STALE_NS 10000000ULL /* 10 ms */
-/* A re-arm's start came 1.2-2.0 us after its cancel here; the same tuple's next birth needs a whole connection first. */
-#define REARM_NS 20000ULL
+/*
+ * A re-arm's start came 1.2-2.0 us after its cancel here, with interrupts
+ * off in between; only a hypervisor taking the vCPU away stretches that (a
+ * test once saw it pass 20 us). A kill and a new birth at the same address
+ * and tuple is told apart by its sequence numbers, not by this bound.
+ */
+#define REARM_NS 10000000ULL
 
 const volatile __u8 targ_family = 0;
 const volatile bool filter_ports = false;
@@ -671,6 +676,12 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->family = TW_FIELD(tw, btf, __tw_common.skc_family);
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 	s->hash = TW_FIELD(tw, btf, __tw_common.skc_hash);
+	/*
+	 * Our side's next sequence number (tcp_timewait_sock's tw_snd_nxt),
+	 * which a segment's re-arm leaves alone: a new connection of the same
+	 * tuple (a port taken over) starts from another initial one.
+	 */
+	s->snd_nxt = TW_FIELD(tw, btf, __tw_common.skc_tw_snd_nxt);
 }
 
 static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
@@ -680,16 +691,17 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 	fill_slot(&s, tw, btf);
 	/*
 	 * mod_timer(): cancel then start, on this CPU, with interrupts off in
-	 * between (microseconds apart), of the same socket (tuple), and only ever
-	 * into TIME_WAIT. Anything else at that address is a new timewait
-	 * socket where the killed one was: the slab hands a freed object straight
-	 * back to its CPU, even to another connection's birth in the softirq that
-	 * runs as the killing task re-enables them. Its tuple is another one's,
-	 * or, for the same connection reopened, came much later than this.
+	 * between (microseconds apart), of the same socket (tuple and sequence
+	 * numbers), and only ever into TIME_WAIT. Anything else at that address
+	 * is a new timewait socket where the killed one was: the slab hands a
+	 * freed object straight back to its CPU, even to another connection's
+	 * birth in the softirq that runs as the killing task re-enables them.
+	 * Its tuple is another one's, or, for the same tuple reopened (its port
+	 * taken over), so are its sequence numbers.
 	 */
 	if (cs->cancel.tw == tw && s.ts_ns - cs->cancel.ts_ns < REARM_NS &&
 	    s.portpair == cs->cancel.portpair && s.hash == cs->cancel.hash &&
-	    s.substate == TCPWT_TIME_WAIT) {
+	    s.snd_nxt == cs->cancel.snd_nxt && s.substate == TCPWT_TIME_WAIT) {
 		/*
 		 * Already in TIME_WAIT (a segment re-armed it): it entered when
 		 * its timer was last set. Its move from FIN_WAIT2 may have fired

@@ -117,7 +117,7 @@ struct tcpwt_tw_slot {
 	/* skc_portpair: remote port (network order), then the local one. */
 	__u32 portpair;
 	__u32 hash; /* skc_hash: of the tuple and namespace */
-	__u32 pad2;
+	__u32 snd_nxt; /* tw_snd_nxt: a new connection's starts elsewhere */
 };
 
 /* Per-CPU bookkeeping of the timewait timer programs. */

@@ -187,6 +187,8 @@ check_group() {
 finish() {
 	if [ "$FAILED" -ne 0 ]; then
 		say "tracer stderr: $(cat "$WORK/tracer.err" 2>/dev/null)"
+		# What the tracer reported, for a failure that does not come again.
+		[ -s "$OUT" ] && say "tracer report (first 8 KiB): $(head -c 8192 "$OUT")"
 		exit 1
 	fi
 	exit 0

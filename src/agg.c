@@ -38,8 +38,11 @@ void agg__free(struct agg *a)
 	free(a);
 }
 
-static bool same_key(const struct group_key *a, const struct group_key *b)
+/* Is group val the one of key arg? */
+static bool group_is(const void *val, const void *arg)
 {
+	const struct group_key *a = &((const struct group *)val)->key, *b = arg;
+
 	return a->state == b->state && a->role == b->role && a->port == b->port &&
 	       a->pid == b->pid && !strncmp(a->comm, b->comm, TCPWT_COMM_LEN);
 }
@@ -47,26 +50,22 @@ static bool same_key(const struct group_key *a, const struct group_key *b)
 uint64_t agg__group(struct agg *a, const struct group_key *key, bool *created)
 {
 	struct group_key k = *key;
+	struct group *g;
 	uint64_t id;
 
 	*created = false;
 	/* A name is a string: bytes after its NUL must not make another group. */
 	k.comm[TCPWT_COMM_LEN - 1] = '\0';
 	memset(k.comm + strlen(k.comm), 0, TCPWT_COMM_LEN - strlen(k.comm));
-	id = table__hash(&k, sizeof(k));
-	for (;; id = id + 1 ? id + 1 : 1) {
-		struct group *g = table__get(a->groups, id, created);
-
-		if (!g)
-			return 0;
-		if (*created) {
-			g->key = k;
-			hist__init(&g->hist);
-			return id;
-		}
-		if (same_key(&g->key, &k))
-			return id;
+	g = table__get_composite(a->groups, table__hash(&k, sizeof(k)), group_is, &k, &id,
+				 created);
+	if (!g)
+		return 0;
+	if (*created) {
+		g->key = k;
+		hist__init(&g->hist);
 	}
+	return id;
 }
 
 struct group *agg__find(struct agg *a, uint64_t id)

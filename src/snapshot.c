@@ -191,8 +191,12 @@ struct dest_rec {
 	uint64_t group;
 };
 
-static bool same_dest(const struct dest_rec *dr, const struct tw_rec *r)
+/* Is destination val the one of timewait socket arg? */
+static bool dest_is(const void *val, const void *arg)
 {
+	const struct dest_rec *dr = val;
+	const struct tw_rec *r = arg;
+
 	return dr->group == r->group && dr->d.netns == r->netns && dr->d.rport == r->rport &&
 	       dr->d.family == r->family && !memcmp(dr->d.raddr, r->raddr, sizeof(r->raddr));
 }
@@ -208,21 +212,16 @@ static uint64_t dest_id(const struct tw_rec *r)
 	h = (r->group ^ ((uint64_t)r->netns << 32 | (uint32_t)r->rport << 16 | r->family)) * k;
 	h = (h ^ a) * k;
 	h = (h ^ b) * k;
-	h ^= h >> 29;
-	return h ? h : 1;
+	return h ^ h >> 29;
 }
 
 static void count_dest(struct table *dests, const struct group *g, const struct tw_rec *r)
 {
 	struct dest_rec *dr;
+	uint64_t id;
 	bool created;
 
-	/* Another destination with this id takes the next one. */
-	for (uint64_t id = dest_id(r);; id = id + 1 ? id + 1 : 1) {
-		dr = table__get(dests, id, &created);
-		if (!dr || created || same_dest(dr, r))
-			break;
-	}
+	dr = table__get_composite(dests, dest_id(r), dest_is, r, &id, &created);
 	if (!dr)
 		return;
 	if (created) {

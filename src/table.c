@@ -245,6 +245,20 @@ bool table__delete(struct table *t, uint64_t key)
 	return true;
 }
 
+void *table__get_composite(struct table *t, uint64_t hash,
+			   bool (*same)(const void *val, const void *arg), const void *arg,
+			   uint64_t *key, bool *created)
+{
+	for (uint64_t k = hash ? hash : 1;; k = k + 1 ? k + 1 : 1) {
+		void *v = table__get(t, k, created);
+
+		if (!v || *created || same(v, arg)) {
+			*key = k;
+			return v;
+		}
+	}
+}
+
 size_t table__len(const struct table *t)
 {
 	return t->cur.len + t->old.len;

@@ -28,5 +28,14 @@ void *table__next(const struct table *t, size_t *pos, uint64_t *key);
 
 /* 64-bit hash of bytes, never 0, for composite keys. */
 uint64_t table__hash(const void *data, size_t len);
+/*
+ * For values named by more than a 64-bit key (a composite one, hashed):
+ * finds the value at hash for which same(value, arg), past others with that
+ * hash (the next keys), or inserts it (zeroed, *created) at the first free
+ * one. Its key in *key. NULL when out of memory.
+ */
+void *table__get_composite(struct table *t, uint64_t hash,
+			   bool (*same)(const void *val, const void *arg), const void *arg,
+			   uint64_t *key, bool *created);
 
 #endif

@@ -422,3 +422,38 @@ out:
 	free(keys);
 	table__free(t);
 }
+
+static bool same_name(const void *val, const void *arg)
+{
+	return *(const uint64_t *)val == *(const uint64_t *)arg;
+}
+
+/* Values named by more than their hash: those sharing one take the next keys. */
+TEST(table_get_composite)
+{
+	struct table *t = table__new(sizeof(uint64_t));
+	uint64_t names[] = { 11, 22, 33 }, keys[3], key, *v;
+	bool created;
+
+	if (!ASSERT_TRUE(t, "table"))
+		return;
+	/* All three hash to UINT64_MAX: the keys after it wrap to 1, never 0. */
+	for (int i = 0; i < 3; i++) {
+		v = table__get_composite(t, UINT64_MAX, same_name, &names[i], &keys[i], &created);
+		if (!ASSERT_TRUE(v && created, "inserted"))
+			goto out;
+		*v = names[i];
+	}
+	ASSERT_EQ(keys[0], UINT64_MAX, "the first at its hash");
+	ASSERT_EQ(keys[1], 1, "the next past the wrap, not 0");
+	ASSERT_EQ(keys[2], 2, "then the one after");
+	for (int i = 2; i >= 0; i--) {
+		v = table__get_composite(t, UINT64_MAX, same_name, &names[i], &key, &created);
+		ASSERT_TRUE(v && !created && *v == names[i] && key == keys[i], "found again, each its own");
+	}
+	v = table__get_composite(t, 0, same_name, &names[0], &key, &created);
+	ASSERT_TRUE(v && created && key == 3, "a hash of 0 starts at 1: past the taken 1 and 2");
+	ASSERT_EQ(table__len(t), 4, "four values");
+out:
+	table__free(t);
+}

@@ -128,22 +128,34 @@ out:
 	table__free(netns_set);
 }
 
-/* Keeps the top oldest of a state, oldest first. */
-static void keep_oldest(struct open_sock *v, size_t top, size_t *n,
-			const struct open_sock *s)
+/*
+ * Keeps in v[0..*n) the (at most top) heaviest elements of size bytes seen,
+ * heaviest first: e goes in if it outweighs the lightest kept.
+ */
+static void keep_top(void *v, size_t size, size_t top, size_t *n, const void *e,
+		     uint64_t (*weight)(const void *))
 {
+	char *b = v;
+	uint64_t w = weight(e);
 	size_t i;
 
-	if (!top)
-		return;
-	if (*n == top && v[top - 1].age_ns >= s->age_ns)
+	if (!top || (*n == top && weight(b + (top - 1) * size) >= w))
 		return;
 	i = *n < top ? (*n)++ : top - 1;
-	while (i > 0 && v[i - 1].age_ns < s->age_ns) {
-		v[i] = v[i - 1];
-		i--;
-	}
-	v[i] = *s;
+	for (; i > 0 && weight(b + (i - 1) * size) < w; i--)
+		memcpy(b + i * size, b + (i - 1) * size, size);
+	memcpy(b + i * size, e, size);
+}
+
+static uint64_t open_sock_age(const void *s)
+{
+	return ((const struct open_sock *)s)->age_ns;
+}
+
+/* Keeps the top oldest of a state, oldest first. */
+static void keep_oldest(struct open_sock *v, size_t top, size_t *n, const struct open_sock *s)
+{
+	keep_top(v, sizeof(*v), top, n, s, open_sock_age);
 }
 
 static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
@@ -246,6 +258,11 @@ static bool is_loopback(uint8_t family, const uint8_t *a)
 	return !memcmp(a, v6_lo, 16) || (!memcmp(a, v4_mapped, 12) && a[12] == 127);
 }
 
+static uint64_t dest_sockets(const void *d)
+{
+	return ((const struct tw_dest *)d)->sockets;
+}
+
 /* The top destinations of dests in t->dests, most first, with their namespace's settings. */
 static void keep_top_dests(struct tracker *t, struct table *dests, size_t top)
 {
@@ -258,16 +275,8 @@ static void keep_top_dests(struct tracker *t, struct table *dests, size_t top)
 		return;
 	t->dests = v;
 	t->n_dests_cap = top;
-	while ((dr = table__next(dests, &pos, NULL))) {
-		size_t i;
-
-		if (n == top && v[top - 1].sockets >= dr->d.sockets)
-			continue;
-		i = n < top ? n++ : top - 1;
-		for (; i > 0 && v[i - 1].sockets < dr->d.sockets; i--)
-			v[i] = v[i - 1];
-		v[i] = dr->d;
-	}
+	while ((dr = table__next(dests, &pos, NULL)))
+		keep_top(v, sizeof(*v), top, &n, &dr->d, dest_sockets);
 	/* Each namespace's own settings, read once; the list has few namespaces. */
 	for (size_t i = 0; i < n; i++) {
 		struct sd_port_sysctls ps;

@@ -285,16 +285,16 @@ static void keep_top_dests(struct tracker *t, struct table *dests, size_t top)
 		for (j = 0; j < i && v[j].netns != v[i].netns; j++)
 			;
 		if (j < i) {
-			ps.ephemeral_ports = v[j].ephemeral_ports;
-			ps.tw_reuse = v[j].tw_reuse;
+			v[i].ephemeral_ports = v[j].ephemeral_ports;
+			v[i].tw_reuse = v[j].tw_reuse;
 		} else {
 			sockdiag__port_sysctls(v[i].netns, &ps);
+			v[i].ephemeral_ports = ps.port_hi ? ps.port_hi - ps.port_lo + 1u : 0;
+			v[i].tw_reuse = (int8_t)ps.tw_reuse;
 		}
-		v[i].ephemeral_ports = ps.ephemeral_ports;
-		v[i].tw_reuse = (int8_t)ps.tw_reuse;
 		/* 2: for loopback traffic only (a loopback address at either end). */
-		v[i].tw_reusable = ps.tw_reuse == 1 ||
-				   (ps.tw_reuse == 2 && is_loopback(v[i].family, v[i].raddr));
+		v[i].tw_reusable = v[i].tw_reuse == 1 ||
+				   (v[i].tw_reuse == 2 && is_loopback(v[i].family, v[i].raddr));
 	}
 	t->n_dests = n;
 }

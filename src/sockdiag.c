@@ -246,8 +246,10 @@ static void read_port_sysctls(void *arg)
 	unsigned int range[2], reuse;
 
 	if (read_sysctl("/proc/sys/net/ipv4/ip_local_port_range", range, 2) == 2 &&
-	    range[1] >= range[0] && range[1] <= 65535)
-		s->ephemeral_ports = range[1] - range[0] + 1;
+	    range[0] && range[1] >= range[0] && range[1] <= 65535) {
+		s->port_lo = (uint16_t)range[0];
+		s->port_hi = (uint16_t)range[1];
+	}
 	if (read_sysctl("/proc/sys/net/ipv4/tcp_tw_reuse", &reuse, 1) == 1)
 		s->tw_reuse = (int)reuse;
 }
@@ -257,7 +259,7 @@ void sockdiag__port_sysctls(uint32_t netns, struct sd_port_sysctls *s)
 	struct netns_list l;
 	int self_fd;
 
-	s->ephemeral_ports = 0;
+	s->port_lo = s->port_hi = 0;
 	s->tw_reuse = -1;
 	if (netns == sockdiag__own_netns()) {
 		read_port_sysctls(s);

@@ -36,7 +36,7 @@ int sockdiag__dump(uint32_t netns, uint32_t states, int family, sd_cb cb, void *
 
 /* What a network namespace lets connect() take for a local port. */
 struct sd_port_sysctls {
-	uint32_t ephemeral_ports; /* in ip_local_port_range; 0 if unknown */
+	uint16_t port_lo, port_hi; /* ip_local_port_range; both 0 if unknown */
 	int tw_reuse; /* net.ipv4.tcp_tw_reuse: 0, 1, 2 (loopback only); -1 if unknown */
 };
 

@@ -3,7 +3,6 @@
  * Per-socket state: turns the kernel's entry and exit events into durations
  * charged to groups, and knows which sockets are still waiting.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -13,21 +12,14 @@
 #include "tracker.h"
 #include "tracker_int.h"
 
-/* Longer than any gap between a cancel and the expiry or re-arm after it. */
+/* Ours, to tell a client's port by: the kernel's default when it cannot be read. */
 static void read_port_range(struct tracker *t)
 {
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-	unsigned int lo = 32768, hi = 60999;
+	struct sd_port_sysctls ps;
 
-	if (f) {
-		if (fscanf(f, "%u %u", &lo, &hi) != 2) {
-			lo = 32768;
-			hi = 60999;
-		}
-		fclose(f);
-	}
-	t->eph_lo = lo;
-	t->eph_hi = hi;
+	sockdiag__port_sysctls(sockdiag__own_netns(), &ps);
+	t->eph_lo = ps.port_hi ? ps.port_lo : 32768;
+	t->eph_hi = ps.port_hi ? ps.port_hi : 60999;
 }
 
 struct tracker *tracker__new(const struct config *cfg, struct agg *agg,

@@ -73,7 +73,6 @@ struct conn {
 	int fd;
 	int state;
 	long long due;
-	int shut; /* shut down for writing: closed at the peer's FIN */
 };
 
 /* One poll() loop driving all connections of a server or client. */
@@ -464,7 +463,8 @@ static void loop_read(struct loop *l, struct conn *c)
 		conn_done(l, c, 0);
 		return;
 	}
-	if (c->shut) {
+	/* Shut down for writing after its hold: closed at the peer's FIN. */
+	if (l->mode == MODE_SHUTDOWN_FIRST) {
 		conn_done(l, c, 1);
 		return;
 	}
@@ -486,11 +486,10 @@ static int loop_expire(struct loop *l)
 
 		if (c->state != ST_HOLD)
 			continue;
-		if (c->due <= now && l->mode == MODE_SHUTDOWN_FIRST && !c->shut) {
+		if (c->due <= now && l->mode == MODE_SHUTDOWN_FIRST) {
 			/* FIN first, the socket still open: the peer's FIN finds it in FIN_WAIT2. */
 			if (shutdown(c->fd, SHUT_WR))
 				die("shutdown");
-			c->shut = 1;
 			c->state = ST_EOF;
 		} else if (c->due <= now) {
 			conn_done(l, c, 1);

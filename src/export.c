@@ -338,9 +338,8 @@ static double port_share_max(const struct report *r)
 	for (size_t i = 0; i < r->n_dests; i++) {
 		const struct tw_dest *d = &r->tw_dests[i];
 
-		if (!d->tw_reusable && d->ephemeral_ports &&
-		    (double)d->sockets / d->ephemeral_ports > max)
-			max = (double)d->sockets / d->ephemeral_ports;
+		if (!d->tw_reusable && tw_dest__port_share(d) > max)
+			max = tw_dest__port_share(d);
 	}
 	return max;
 }

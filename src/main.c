@@ -154,12 +154,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 		r->next_reconcile = now + RECONCILE_NS;
 	}
 	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
-	rep->tw_dests = calloc(top + 1, sizeof(*rep->tw_dests));
-	if (!rep->tw_dests) {
-		free(*oldest);
-		return -ENOMEM;
-	}
-	rep->n_dests = tracker__tw_destinations(r->tracker, rep->tw_dests, top);
+	rep->tw_dests = tracker__tw_destinations(r->tracker, &rep->n_dests);
 	if (r->delivery) {
 		/* Hits first, then what reached the program: see delivery.h. */
 		rep->state_hits = delivery__hits(r->delivery);
@@ -197,7 +192,6 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 static void free_report(struct report *rep, struct open_sock *oldest)
 {
 	free(rep->groups);
-	free(rep->tw_dests);
 	free(oldest);
 }
 

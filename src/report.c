@@ -191,12 +191,6 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 	}
 }
 
-/* Of its namespace's ephemeral ports, the share d holds; negative when unknown. */
-static double port_share(const struct tw_dest *d)
-{
-	return d->ephemeral_ports ? (double)d->sockets / d->ephemeral_ports : -1;
-}
-
 /* Where clients' ports go: which owner holds how many to which destination. */
 static void print_dests(FILE *out, const struct report *r)
 {
@@ -210,7 +204,7 @@ static void print_dests(FILE *out, const struct report *r)
 		"PORTS", "SHARE", "REUSE");
 	for (size_t i = 0; i < r->n_dests; i++) {
 		const struct tw_dest *d = &r->tw_dests[i];
-		double s = port_share(d);
+		double s = tw_dest__port_share(d);
 
 		owner_name(name, sizeof(name), d->pid, d->comm, true);
 		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
@@ -261,13 +255,13 @@ static void print_findings(FILE *out, const struct report *r)
 		const struct tw_dest *d = &r->tw_dests[i];
 		char dest[64];
 
-		if (port_share(d) < PORTS_FINDING_SHARE)
+		if (tw_dest__port_share(d) < PORTS_FINDING_SHARE)
 			continue;
 		owner_name(name, sizeof(name), d->pid, d->comm, false);
 		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
 		fprintf(out, "* %s[%u] holds %llu client ports to %s in timewait sockets, %.0f%% of the "
 			"%u ephemeral ports: %s.\n",
-			name, d->pid, (unsigned long long)d->sockets, dest, 100 * port_share(d),
+			name, d->pid, (unsigned long long)d->sockets, dest, 100 * tw_dest__port_share(d),
 			d->ephemeral_ports,
 			d->tw_reusable ? "tcp_tw_reuse lets connect() take their ports over once they "
 					 "are old enough (1 s by default)"
@@ -488,10 +482,10 @@ static void dest_json(struct jsonw *w, const struct tw_dest *d)
 		jsonw_u64(w, (uint64_t)d->tw_reuse);
 	key_bool(w, "tw_reusable", d->tw_reusable);
 	jsonw_key(w, "port_share");
-	if (port_share(d) < 0)
+	if (tw_dest__port_share(d) < 0)
 		jsonw_null(w);
 	else
-		jsonw_double(w, port_share(d));
+		jsonw_double(w, tw_dest__port_share(d));
 	jsonw_obj_close(w);
 }
 

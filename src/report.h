@@ -20,7 +20,7 @@ struct report {
 	const struct open_sock *oldest_tw;
 	size_t n_tw;
 	/* Where clients' ports go: the destinations holding the most. */
-	struct tw_dest *tw_dests;
+	const struct tw_dest *tw_dests;
 	size_t n_dests;
 	/* Everything the kernel side could not deliver or track. */
 	uint64_t ringbuf_full;

@@ -357,13 +357,10 @@ void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *old
 	table__free(dests);
 }
 
-size_t tracker__tw_destinations(struct tracker *t, struct tw_dest *v, size_t top)
+const struct tw_dest *tracker__tw_destinations(const struct tracker *t, size_t *n)
 {
-	size_t n = t->n_dests < top ? t->n_dests : top;
-
-	if (n)
-		memcpy(v, t->dests, n * sizeof(*v));
-	return n;
+	*n = t->n_dests;
+	return t->dests;
 }
 
 /* ---- reconciliation ---- */

@@ -119,10 +119,16 @@ struct tw_dest {
 
 /*
  * The destinations holding the most client ports in timewait sockets at the
- * last tracker__snapshot() (its top of them), most first, in v[0..top);
- * returns how many.
+ * last tracker__snapshot() (its top of them), most first, *n of them; valid
+ * until the next snapshot.
  */
-size_t tracker__tw_destinations(struct tracker *t, struct tw_dest *v, size_t top);
+const struct tw_dest *tracker__tw_destinations(const struct tracker *t, size_t *n);
+
+/* Of its namespace's ephemeral ports, the share d holds; negative when unknown. */
+static inline double tw_dest__port_share(const struct tw_dest *d)
+{
+	return d->ephemeral_ports ? (double)d->sockets / d->ephemeral_ports : -1;
+}
 /*
  * Forgets sockets whose end was missed (a lost event): TIME_WAIT ones past
  * any possible lifetime, CLOSE_WAIT ones sock_diag no longer lists.

@@ -57,7 +57,7 @@ static int run(unsigned long n)
 	struct owners *owners = owners__new("/nonexistent", NULL, 0);
 	struct tracker *t = agg && owners ? tracker__new(&cfg, agg, owners) : NULL;
 	struct open_sock oldest[20];
-	struct tw_dest dests[10];
+	const struct tw_dest *dests;
 	struct tcpwt_event e;
 	const struct tracker_stats *st;
 	size_t ncw, ntw;
@@ -128,7 +128,7 @@ static int run(unsigned long n)
 	t0 = mono_ns();
 	tracker__snapshot(t, e.ts_ns, oldest, 10, &ncw, &ntw);
 	t0 = mono_ns() - t0;
-	ncw = tracker__tw_destinations(t, dests, 10);
+	dests = tracker__tw_destinations(t, &ncw);
 	printf("  a report's snapshot of the open sockets: %.3f ms (%zu listed; %zu destinations,"
 	       " the first with %llu)\n", t0 / 1e6, ntw, ncw,
 	       ncw ? (unsigned long long)dests[0].sockets : 0ULL);

@@ -644,7 +644,7 @@ TEST(tracker_tw_destinations)
 	FILE *pr = fopen("/proc/sys/net/ipv4/tcp_tw_reuse", "r");
 	struct open_sock oldest[20];
 	int reuse = -1;
-	struct tw_dest d[10];
+	const struct tw_dest *d;
 	struct fixture f;
 	size_t ncw, ntw, n;
 
@@ -665,9 +665,10 @@ TEST(tracker_tw_destinations)
 	born_to(&f, 0x140, 443, 2, NETNS2, TCPWT_TIME_WAIT, 9); /* another namespace */
 	/* A server's timewait socket: its peer's port is its peer's, not its own. */
 	fx_born(&f, 0x150, 2 * S, 443, fx_eph(&f, 60), TCPWT_TIME_WAIT, 9, "curl");
-	ASSERT_EQ(tracker__tw_destinations(f.t, d, 4), 0, "nothing before a snapshot");
+	tracker__tw_destinations(f.t, &n);
+	ASSERT_EQ(n, 0, "nothing before a snapshot");
 	tracker__snapshot(f.t, 5 * S, oldest, 4, &ncw, &ntw);
-	n = tracker__tw_destinations(f.t, d, 10);
+	d = tracker__tw_destinations(f.t, &n);
 	if (ASSERT_EQ(n, 4, "the top 4 of 5 destinations")) {
 		ASSERT_EQ(d[0].sockets, 6, "10.0.0.2:443: 5 in TIME_WAIT, 1 in FIN_WAIT2");
 		ASSERT_EQ(d[0].rport, 443, "its port");
@@ -684,11 +685,12 @@ TEST(tracker_tw_destinations)
 		ASSERT_EQ(d[2].rport, 80, "the other port");
 		ASSERT_EQ(d[3].sockets, 1, "then a socket alone");
 	}
-	n = tracker__tw_destinations(f.t, d, 1);
+	tracker__snapshot(f.t, 5 * S, oldest, 1, &ncw, &ntw);
+	d = tracker__tw_destinations(f.t, &n);
 	ASSERT_EQ(n == 1 ? d[0].sockets : 0, 6, "top 1");
 	/* The other owner's and the other namespace's, apart. */
 	tracker__snapshot(f.t, 5 * S, oldest, 10, &ncw, &ntw);
-	n = tracker__tw_destinations(f.t, d, 10);
+	d = tracker__tw_destinations(f.t, &n);
 	ASSERT_EQ(n, 5, "five destinations, the server's socket not one");
 	for (size_t i = 3; i < n; i++) {
 		ASSERT_EQ(d[i].sockets, 1, "alone");
@@ -702,8 +704,8 @@ TEST(tracker_tw_destinations)
 	for (uint64_t i = 0; i < 5; i++)
 		fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0x100 + i, 62 * S, TCPWT_TIME_WAIT);
 	tracker__snapshot(f.t, 63 * S, oldest, 2, &ncw, &ntw);
-	n = tracker__tw_destinations(f.t, d, 1);
-	ASSERT_EQ(tracker__tw_destinations(f.t, d, 10), 2, "as many as the snapshot's top");
-	ASSERT_EQ(n == 1 ? d[0].sockets : 0, 3, "10.0.0.3:443 first now");
+	d = tracker__tw_destinations(f.t, &n);
+	ASSERT_EQ(n, 2, "as many as the snapshot's top");
+	ASSERT_EQ(n ? d[0].sockets : 0, 3, "10.0.0.3:443 first now");
 	fx_teardown(&f);
 }

@@ -101,8 +101,8 @@ static const char usage_text[] =
 "                    [--pass-fd UNIXPATH] [--ready FILE] [--timeout SECS]\n"
 "       tcpwl client --port P [--addr A] [--count N]\n"
 "                    [--mode close-first|wait-close|leak|shutdown-first] [--hold MS]\n"
-"                    [--linger SECS] [--bind SRCADDR] [--from-port SP] [--ready FILE]\n"
-"                    [--timeout SECS]\n"
+"                    [--linger SECS] [--bind SRCADDR] [--from-port SP] [--sources N]\n"
+"                    [--ready FILE] [--timeout SECS]\n"
 "       tcpwl receiver --unix UNIXPATH [--count N] [--linger SECS] [--ready FILE]\n"
 "                    [--timeout SECS]\n"
 "       tcpwl churn-server --port P [--addr A] [--duration SECS] [--ready FILE]\n"
@@ -112,8 +112,9 @@ static const char usage_text[] =
 "       tcpwl ack --port P [--addr A] --bind SRCADDR --from-port SP\n"
 "defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
 "          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
-"--sources N: churn from source addresses 127.0.1.1 .. 127.0.1.N (IPv4), each\n"
-"          with its own ephemeral ports (connect() takes half the range here).\n"
+"--sources N: connect from source addresses 127.0.1.1 .. 127.0.1.N in turn\n"
+"          (IPv4), each with its own ephemeral ports (churn: connect() takes\n"
+"          half the range here).\n"
 "client --mode shutdown-first: shutdown(SHUT_WR) after the hold, close() at the\n"
 "          server's FIN: the timewait socket is born in TIME_WAIT, not FIN_WAIT2.\n"
 "client --from-port SP: every connection from that source port (SO_REUSEADDR):\n"
@@ -258,7 +259,23 @@ static int tcp_listen(const struct opts *o, int backlog, long *port)
 	return fd;
 }
 
-static int tcp_connect(const struct opts *o)
+/*
+ * --sources N: the n-th connection from 127.0.1.(1 + n % N); its port is
+ * picked at connect(), per 4-tuple.
+ */
+static void bind_source(int fd, const struct opts *o, unsigned long n)
+{
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	int one = 1;
+
+	src.sin_addr.s_addr = htonl(0x7f000100 | (1 + n % o->sources));
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)))
+		die("bind source");
+}
+
+/* The n-th connection. */
+static int tcp_connect(const struct opts *o, unsigned long n)
 {
 	struct sockaddr_storage ss, src;
 	socklen_t len = make_addr(o->addr, o->port, &ss), slen;
@@ -267,7 +284,9 @@ static int tcp_connect(const struct opts *o)
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (fd < 0)
 		die("socket");
-	if (o->bind || o->from_port) {
+	if (o->sources > 1) {
+		bind_source(fd, o, n);
+	} else if (o->bind || o->from_port) {
 		int one = 1;
 
 		/* The same source port again: a timewait socket of it may be taken over. */
@@ -654,7 +673,7 @@ static int run_client(struct opts *o)
 	loop_init(&l, o);
 	fds = xcalloc(o->count, sizeof(*fds));
 	for (i = 0; i < o->count; i++)
-		fds[i] = tcp_connect(o);
+		fds[i] = tcp_connect(o, (unsigned long)i);
 	snprintf(line, sizeof(line), "ready pid=%d", (int)getpid());
 	announce(o->ready, line);
 	for (i = 0; i < o->count; i++)
@@ -803,24 +822,14 @@ static void churn_worker(const struct opts *o, struct tally *t)
 
 	unsigned long n = 0;
 
-	if (o->sources > 1 && ss.ss_family != AF_INET)
-		quit(2, "--sources needs an IPv4 --addr");
 	while (now_ms() < end) {
 		fd = socket(ss.ss_family, SOCK_STREAM, 0);
 		if (fd < 0)
 			die("socket");
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 			die("setsockopt SO_SNDTIMEO");
-		if (o->sources > 1) {
-			struct sockaddr_in src = { .sin_family = AF_INET };
-			int one = 1;
-
-			/* 127.0.1.x; the port is picked at connect(), per 4-tuple. */
-			src.sin_addr.s_addr = htonl(0x7f000100 | (1 + n++ % o->sources));
-			if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) ||
-			    bind(fd, (struct sockaddr *)&src, sizeof(src)))
-				die("bind source");
-		}
+		if (o->sources > 1)
+			bind_source(fd, o, n++);
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 			die("setsockopt SO_RCVTIMEO");
 		/*
@@ -966,7 +975,7 @@ static const struct command commands[] = {
 	{ "server", "pacmHltfPrT",
 	  BIT(MODE_HOLD) | BIT(MODE_LEAK) | BIT(MODE_CLOSE_FIRST),
 	  MODE_HOLD, run_server },
-	{ "client", "pacmHlbrTF",
+	{ "client", "pacmHlbrTFS",
 	  BIT(MODE_CLOSE_FIRST) | BIT(MODE_WAIT_CLOSE) | BIT(MODE_LEAK) | BIT(MODE_SHUTDOWN_FIRST),
 	  MODE_CLOSE_FIRST, run_client },
 	{ "receiver", "uclrT", 0, MODE_NONE, run_receiver },
@@ -1079,6 +1088,10 @@ static void validate(struct opts *o, const struct command *cmd)
 		quit(2, "--fork-child requires --mode leak");
 	if (o->fork_child && o->unix_path)
 		quit(2, "--fork-child and --pass-fd are exclusive");
+	if (o->sources > 1 && (o->bind || o->from_port))
+		quit(2, "--sources excludes --bind and --from-port");
+	if (o->sources > 1 && a.ss_family != AF_INET)
+		quit(2, "--sources needs an IPv4 --addr");
 }
 
 static void parse_args(int argc, char **argv, struct opts *o,

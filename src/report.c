@@ -167,9 +167,8 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 	if (!n)
 		return;
 	fprintf(out, "\nOldest sockets still in %s:\n", title);
-	/* A timewait socket's local address is not kept: its port is. */
 	fprintf(out, "%-10s %-7s %-15s %5s %-6s %s\n", "AGE", "PID", "COMM", "PORT", "ROLE",
-		!v[0].family ? "" : v[0].no_laddr ? "LPORT -> REMOTE" : "LOCAL -> REMOTE");
+		!v[0].family ? "" : "LOCAL -> REMOTE");
 	for (size_t i = 0; i < n; i++) {
 		const struct open_sock *s = &v[i];
 		char d[16];
@@ -180,8 +179,9 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 		fprintf(out, "%-10s %-7u %-15s %5u %-6s", age, s->pid, name, s->port,
 			role_name(s->role));
 		if (s->family) {
+			/* A timewait socket whose local address was not kept: its port. */
 			if (s->no_laddr)
-				snprintf(l, sizeof(l), "%u", s->lport);
+				snprintf(l, sizeof(l), "*:%u", s->lport);
 			else
 				fmt_addr(l, sizeof(l), s->family, s->laddr, s->lport);
 			fmt_addr(rm, sizeof(rm), s->family, s->raddr, s->rport);
@@ -191,23 +191,47 @@ static void print_oldest(FILE *out, const char *title, const struct open_sock *v
 	}
 }
 
-/* Where clients' ports go: which owner holds how many to which destination. */
+/* A destination's local address; NULL when not kept. */
+static const char *dest_laddr(char *ip, const struct tw_dest *d)
+{
+	if (d->no_laddr)
+		return NULL;
+	inet_ntop(d->family, d->laddr, ip, INET6_ADDRSTRLEN);
+	return ip;
+}
+
+/* "LOCAL -> REMOTE:PORT" (with "from", "from LOCAL to REMOTE:PORT"); "*" or no "from" unkept. */
+static void fmt_dest(char *buf, size_t len, const struct tw_dest *d, bool from)
+{
+	char ip[INET6_ADDRSTRLEN], rm[64];
+	const char *l = dest_laddr(ip, d);
+
+	fmt_addr(rm, sizeof(rm), d->family, d->raddr, d->rport);
+	if (!from)
+		snprintf(buf, len, "%s -> %s", l ? l : "*", rm);
+	else if (l)
+		snprintf(buf, len, "from %s to %s", l, rm);
+	else
+		snprintf(buf, len, "to %s", rm);
+}
+
+/* Where clients' ports go: which owner holds how many from where to which destination. */
 static void print_dests(FILE *out, const struct report *r)
 {
-	char name[32], dest[64], share[16];
+	char name[32], dest[128], share[16];
 
 	if (!r->n_dests)
 		return;
 	fprintf(out, "\nClient ports held by timewait sockets "
 		"(PORTS: ephemeral range there; REUSE: tcp_tw_reuse applies):\n");
-	fprintf(out, "%-7s %-15s %-47s %8s %6s %6s %5s\n", "PID", "COMM", "DESTINATION", "SOCKETS",
-		"PORTS", "SHARE", "REUSE");
+	fprintf(out, "%-7s %-15s %-47s %8s %6s %6s %5s\n", "PID", "COMM", "LOCAL -> DESTINATION",
+		"SOCKETS", "PORTS", "SHARE", "REUSE");
 	for (size_t i = 0; i < r->n_dests; i++) {
 		const struct tw_dest *d = &r->tw_dests[i];
 		double s = tw_dest__port_share(d);
 
 		owner_name(name, sizeof(name), d->pid, d->comm, true);
-		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
+		fmt_dest(dest, sizeof(dest), d, false);
 		if (s < 0)
 			snprintf(share, sizeof(share), "-");
 		else
@@ -253,13 +277,13 @@ static void print_findings(FILE *out, const struct report *r)
 	}
 	for (size_t i = 0; i < r->n_dests; i++) {
 		const struct tw_dest *d = &r->tw_dests[i];
-		char dest[64];
+		char dest[128];
 
 		if (tw_dest__port_share(d) < PORTS_FINDING_SHARE)
 			continue;
 		owner_name(name, sizeof(name), d->pid, d->comm, false);
-		fmt_addr(dest, sizeof(dest), d->family, d->raddr, d->rport);
-		fprintf(out, "* %s[%u] holds %llu client ports to %s in timewait sockets, %.0f%% of the "
+		fmt_dest(dest, sizeof(dest), d, true);
+		fprintf(out, "* %s[%u] holds %llu client ports %s in timewait sockets, %.0f%% of the "
 			"%u ephemeral ports: %s.\n",
 			name, d->pid, (unsigned long long)d->sockets, dest, 100 * tw_dest__port_share(d),
 			d->ephemeral_ports,
@@ -469,8 +493,12 @@ static void open_json(struct jsonw *w, const struct open_sock *v, size_t n)
 
 static void dest_json(struct jsonw *w, const struct tw_dest *d)
 {
+	char ip[INET6_ADDRSTRLEN];
+
 	jsonw_obj_open(w);
 	owner_json(w, d->pid, d->comm);
+	jsonw_key(w, "local_addr");
+	jsonw_str(w, dest_laddr(ip, d));
 	endpoint_json(w, "remote", d->family, d->raddr, d->rport);
 	key_u64(w, "netns", d->netns);
 	key_u64(w, "sockets", d->sockets);

@@ -201,6 +201,7 @@ static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
 struct dest_rec {
 	struct tw_dest d;
 	uint64_t group;
+	uint16_t laddr; /* its id */
 };
 
 /* Is destination val the one of timewait socket arg? */
@@ -209,8 +210,9 @@ static bool dest_is(const void *val, const void *arg)
 	const struct dest_rec *dr = val;
 	const struct tw_rec *r = arg;
 
-	return dr->group == r->group && dr->d.netns == r->netns && dr->d.rport == r->rport &&
-	       dr->d.family == r->family && !memcmp(dr->d.raddr, r->raddr, sizeof(r->raddr));
+	return dr->group == r->group && dr->laddr == r->laddr && dr->d.netns == r->netns &&
+	       dr->d.rport == r->rport && dr->d.family == r->family &&
+	       !memcmp(dr->d.raddr, r->raddr, sizeof(r->raddr));
 }
 
 /* Word-wise: a byte-wise hash of the 40 bytes took ~50 ns a socket. */
@@ -222,13 +224,16 @@ static uint64_t dest_id(const struct tw_rec *r)
 	memcpy(&a, r->raddr, sizeof(a));
 	memcpy(&b, r->raddr + 8, sizeof(b));
 	h = (r->group ^ ((uint64_t)r->netns << 32 | (uint32_t)r->rport << 16 | r->family)) * k;
+	h = (h ^ r->laddr) * k;
 	h = (h ^ a) * k;
 	h = (h ^ b) * k;
 	return h ^ h >> 29;
 }
 
-static void count_dest(struct table *dests, const struct group *g, const struct tw_rec *r)
+static void count_dest(const struct tracker *t, struct table *dests, const struct group *g,
+		       const struct tw_rec *r)
 {
+	const uint8_t *laddr;
 	struct dest_rec *dr;
 	uint64_t id;
 	bool created;
@@ -238,6 +243,11 @@ static void count_dest(struct table *dests, const struct group *g, const struct 
 		return;
 	if (created) {
 		dr->group = r->group;
+		dr->laddr = r->laddr;
+		laddr = addr_pool__addr(t->laddrs, r->laddr);
+		if (laddr)
+			memcpy(dr->d.laddr, laddr, sizeof(dr->d.laddr));
+		dr->d.no_laddr = !laddr;
 		dr->d.pid = g->key.pid;
 		memcpy(dr->d.comm, g->key.comm, sizeof(dr->d.comm));
 		dr->d.family = r->family;
@@ -309,6 +319,7 @@ static void snapshot_tw(struct tracker *t, struct table *recs, struct table *des
 
 	while ((r = table__next(recs, &pos, NULL))) {
 		struct open_sock s = { .state = TCPWT_TIME_WAIT, .seeded = r->seeded };
+		const uint8_t *laddr;
 
 		/* Consecutive sockets of one group share a look-up. */
 		if (r->group != last_group) {
@@ -319,7 +330,7 @@ static void snapshot_tw(struct tracker *t, struct table *recs, struct table *des
 			continue;
 		/* A FIN_WAIT2 timewait socket holds its port too. */
 		if (dests && g->key.role == ROLE_CLIENT)
-			count_dest(dests, g, r);
+			count_dest(t, dests, g, r);
 		if (!r->tw_ns)
 			continue; /* still FIN_WAIT2 */
 		s.age_ns = now > r->tw_ns ? now - r->tw_ns : 0;
@@ -329,7 +340,10 @@ static void snapshot_tw(struct tracker *t, struct table *recs, struct table *des
 		s.pid = g->key.pid;
 		memcpy(s.comm, g->key.comm, sizeof(s.comm));
 		s.family = r->family;
-		s.no_laddr = true;
+		laddr = addr_pool__addr(t->laddrs, r->laddr);
+		if (laddr)
+			memcpy(s.laddr, laddr, sizeof(s.laddr));
+		s.no_laddr = !laddr;
 		s.lport = r->lport;
 		s.rport = r->rport;
 		s.netns = r->netns;
@@ -393,7 +407,7 @@ static size_t drop_keys(struct table *t, struct key_list *l)
 	return n;
 }
 
-static size_t reconcile_tw(struct table *recs, uint64_t now)
+static size_t reconcile_tw(struct tracker *t, struct table *recs, uint64_t now)
 {
 	struct key_list stale = {};
 	struct tw_rec *r;
@@ -403,7 +417,9 @@ static size_t reconcile_tw(struct table *recs, uint64_t now)
 	while ((r = table__next(recs, &pos, &key)))
 		if (now > r->born_ns + TW_MAX_LIFE_NS)
 			key_push(&stale, key);
-	n = drop_keys(recs, &stale);
+	for (size_t i = 0; i < stale.n; i++)
+		tw_drop(t, recs, stale.v[i]);
+	n = stale.n;
 	free(stale.v);
 	return n;
 }
@@ -498,6 +514,6 @@ void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
 	purge_forgotten(t, now_ns);
 	purge_closers(t, now_ns);
-	t->stats.reconciled += reconcile_tw(t->tw, now_ns) + reconcile_tw(t->tw_seeded, now_ns);
+	t->stats.reconciled += reconcile_tw(t, t->tw, now_ns) + reconcile_tw(t, t->tw_seeded, now_ns);
 	t->stats.reconciled += reconcile_cw(t, t->cw, now_ns) + reconcile_cw(t, t->cw_seeded, now_ns);
 }

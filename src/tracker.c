@@ -39,8 +39,9 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 	t->tw_seeded = table__new(sizeof(struct tw_rec));
 	t->tw_forget = table__new(sizeof(uint64_t));
 	t->closers = table__new(sizeof(struct closer_rec));
+	t->laddrs = addr_pool__new();
 	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded ||
-	    !t->tw_forget || !t->closers) {
+	    !t->tw_forget || !t->closers || !t->laddrs) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -60,6 +61,7 @@ void tracker__free(struct tracker *t)
 	free(t->dests);
 	table__free(t->tw_forget);
 	table__free(t->closers);
+	addr_pool__free(t->laddrs);
 	free(t);
 }
 
@@ -149,8 +151,10 @@ uint64_t tw_diag_key(uint32_t hash, uint16_t lport, uint16_t rport)
 	return (uint64_t)hash << 32 | (uint32_t)lport << 16 | rport;
 }
 
-static void tw_rec_set_tuple(struct tw_rec *r, const struct tuple *tp)
+static void tw_rec_set_tuple(struct tracker *t, struct tw_rec *r, const struct tuple *tp)
 {
+	addr_pool__put(t->laddrs, r->laddr);
+	r->laddr = addr_pool__get(t->laddrs, tp->family, tp->laddr);
 	r->hash = (uint32_t)tuple_hash(tp);
 	r->netns = tp->netns;
 	r->lport = tp->lport;
@@ -469,7 +473,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 		take_closer(t, e, &pid, comm);
 	group = group_for(t, TCPWT_TIME_WAIT, classify(t, &tp), &tp, pid, comm);
 	if (!group) {
-		table__delete(t->tw, e->id);
+		tw_drop(t, t->tw, e->id);
 		forget_tw(t, e->id, e->ts_ns);
 		return;
 	}
@@ -481,7 +485,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	r->born_ns = e->ts_ns;
 	r->tw_ns = e->state == TCPWT_TIME_WAIT ? e->ts_ns : 0;
 	r->group = group;
-	tw_rec_set_tuple(r, &tp);
+	tw_rec_set_tuple(t, r, &tp);
 }
 
 uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
@@ -504,6 +508,16 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 		r->tw_ns = tw_entry(e->entry_ns ? e->entry_ns : e->ts_ns, r->born_ns, e->ts_ns);
 }
 
+void tw_drop(struct tracker *t, struct table *in, uint64_t key)
+{
+	struct tw_rec *r = table__find(in, key);
+
+	if (!r)
+		return;
+	addr_pool__put(t->laddrs, r->laddr);
+	table__delete(in, key);
+}
+
 /* Ends the socket the report is about; false when the tracker does not know it. */
 static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how)
 {
@@ -521,7 +535,7 @@ static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 	}
 	if (s->substate != TCPWT_TIME_WAIT) {
 		t->stats.fin_wait2_only++;
-		table__delete(in, key);
+		tw_drop(t, in, key);
 		return true;
 	}
 	start = r->tw_ns;
@@ -532,7 +546,7 @@ static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 	if (start > s->ts_ns)
 		start = s->ts_ns;
 	agg__complete(t->agg, r->group, s->ts_ns - start, how);
-	table__delete(in, key);
+	tw_drop(t, in, key);
 	return true;
 }
 
@@ -663,7 +677,7 @@ static void seed_tw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns)
 	/* The timer was armed to 60 s when it entered TIME_WAIT. */
 	r->born_ns = r->tw_ns = now_ns - (TW_LEN_NS - left_ns);
 	r->group = group;
-	tw_rec_set_tuple(r, &tp);
+	tw_rec_set_tuple(t, r, &tp);
 	r->seeded = true;
 	netns_tracked(t, tp.netns);
 }
@@ -745,7 +759,8 @@ const struct tracker_stats *tracker__stats(struct tracker *t)
 				   table__len(t->cw_seeded) + table__len(t->tw_seeded);
 	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +
 				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded) +
-				 table__bytes(t->tw_forget) + table__bytes(t->closers);
+				 table__bytes(t->tw_forget) + table__bytes(t->closers) +
+				 addr_pool__bytes(t->laddrs);
 	t->stats.closers_pending = table__len(t->closers);
 	return &t->stats;
 }

@@ -54,7 +54,7 @@ struct open_sock {
 	bool seeded; /* existed before tracing began */
 	bool lower_bound; /* age is a lower bound: the entry was not seen */
 	bool estimated; /* age is the kernel's estimate (tcp_info), not measured */
-	bool no_laddr; /* laddr not kept (timewait sockets); lport is */
+	bool no_laddr; /* laddr not kept (a timewait socket's, rarely); lport is */
 	uint16_t port;
 	uint16_t lport;
 	uint16_t rport;
@@ -98,7 +98,8 @@ void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *old
 		       size_t top, size_t *n_cw, size_t *n_tw);
 /*
  * Timewait sockets (either substate) one process closed first as a client,
- * to one destination: each holds one of its ephemeral ports.
+ * from one local address to one destination: each holds one of the
+ * ephemeral ports connect() can give that pair.
  */
 struct tw_dest {
 	uint32_t pid;
@@ -106,6 +107,8 @@ struct tw_dest {
 	uint8_t family;
 	uint16_t rport;
 	uint8_t raddr[16];
+	uint8_t laddr[16]; /* connect() draws a port per local and remote address */
+	bool no_laddr; /* the local address was not kept */
 	uint32_t netns;
 	uint32_t ephemeral_ports; /* ip_local_port_range's in netns; 0 if unknown */
 	int8_t tw_reuse; /* tcp_tw_reuse in netns; -1 if unknown */

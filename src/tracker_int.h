@@ -3,6 +3,7 @@
 #ifndef TCPWT_TRACKER_INT_H
 #define TCPWT_TRACKER_INT_H
 
+#include "addrpool.h"
 #include "sockdiag.h"
 #include "table.h"
 #include "tracker.h"
@@ -40,9 +41,10 @@ struct cw_rec {
 
 /*
  * A timewait socket, keyed by its address. Kept small: a host can have a
- * million of them. Of its tuple it keeps the peer, which is what the oldest
- * list names (where the ports are held for), and the ports; the local
- * address would cost 16 bytes more a socket.
+ * million of them. Of its tuple it keeps the peer, the ports and, in what
+ * would be padding, its local address's id in the tracker's pool: a host's
+ * timewait sockets share a few local addresses, which would cost 16 bytes
+ * each in every record.
  */
 struct tw_rec {
 	uint64_t born_ns;
@@ -55,7 +57,9 @@ struct tw_rec {
 	uint16_t rport;
 	uint8_t family;
 	bool seeded;
+	uint16_t laddr; /* in t->laddrs; 0: not kept */
 };
+_Static_assert(sizeof(struct tw_rec) == 56, "a timewait record is 56 bytes: a million of them");
 
 /*
  * A socket a task closed first (or shut down), keyed by its struct sock
@@ -103,6 +107,7 @@ struct tracker {
 	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	struct table *closers; /* sock address -> struct closer_rec */
+	struct addr_pool *laddrs; /* timewait sockets' local addresses */
 	/* The destinations holding the most client ports, at the last snapshot. */
 	struct tw_dest *dests;
 	size_t n_dests, n_dests_cap;
@@ -124,6 +129,8 @@ struct key_list {
 	size_t n, cap;
 };
 
+/* Deletes the timewait socket at key in table in, with its reference to its address. */
+void tw_drop(struct tracker *t, struct table *in, uint64_t key);
 /* Appends k; out of memory, k is left out. */
 void key_push(struct key_list *l, uint64_t k);
 /*

@@ -140,19 +140,20 @@ group() {
 field() { jq -r ".$2" <<<"$1"; }
 
 # tw_listed PORT: the report's oldest TIME_WAIT sockets of service PORT, one
-# "LPORT PEER PEERPORT" line each, sorted.
+# "ADDR PORT PEER PEERPORT" line each, sorted.
 tw_listed() {
 	jq -r --argjson p "$1" '.oldest_open[] | select(.state == "TIME_WAIT" and .port == $p) |
-		"\(.local.port) \(.remote.addr) \(.remote.port)"' "$OUT" | sort
+		"\(.local.addr) \(.local.port) \(.remote.addr) \(.remote.port)"' "$OUT" | sort
 }
 
 # tw_in_ns NS PORT: the same, as ss lists the namespace's timewait sockets.
 tw_in_ns() {
-	ip netns exec "$1" ss -Htn state time-wait | awk -v p="$2" '{
-		lport = $3; sub(/.*:/, "", lport)
-		peer = $4; rport = peer; sub(/.*:/, "", rport); sub(/:[0-9]+$/, "", peer)
-		gsub(/[][]/, "", peer)
-		if (lport == p || rport == p) print lport, peer, rport }' | sort
+	ip netns exec "$1" ss -Htn state time-wait | awk -v p="$2" '
+	function split_ep(ep, a) { a["port"] = ep; sub(/.*:/, "", a["port"])
+		sub(/:[0-9]+$/, "", ep); gsub(/[][]/, "", ep); a["addr"] = ep }
+	{
+		split_ep($3, l); split_ep($4, r)
+		if (l["port"] == p || r["port"] == p) print l["addr"], l["port"], r["addr"], r["port"] }' | sort
 }
 
 check_eq() {

@@ -38,7 +38,7 @@ check_eq "TIME_WAIT open" "$(field "$t" open)" $N
 check_eq "TIME_WAIT completed" "$(field "$t" completed)" 0
 listed=$(tw_listed "$PORT")
 check_eq "TIME_WAIT sockets listed" "$(grep -c . <<<"$listed")" $N
-check_eq "each listed with its port and peer, as ss has it" "$listed" "$(tw_in_ns "$NS" "$PORT")"
+check_eq "each listed with both ends, as ss has them" "$listed" "$(tw_in_ns "$NS" "$PORT")"
 check_eq "lost_events" "$(jq .lost_events "$OUT")" 0
 check_eq "untracked_sockets" "$(jq .untracked_sockets "$OUT")" 0
 if [ -n "${TRACER_ARGS:-}" ]; then

@@ -22,7 +22,7 @@ check_eq "TIME_WAIT pid" "$(field "$t" pid)" "$server_PID"
 check_eq "TIME_WAIT open" "$(field "$t" open)" $N
 listed=$(tw_listed $PORT)
 check_eq "TIME_WAIT sockets listed" "$(grep -c . <<<"$listed")" $N
-check_eq "each listed with its port and peer, as ss has it" "$listed" "$(tw_in_ns "$NS" $PORT)"
+check_eq "each listed with both ends, as ss has them" "$listed" "$(tw_in_ns "$NS" $PORT)"
 c=$(group CLOSE_WAIT $PORT client)
 check_group "CLOSE_WAIT client group" "$c"
 check_eq "CLOSE_WAIT pid" "$(field "$c" pid)" "$client_PID"

@@ -43,17 +43,24 @@ void sample_build(struct sample *s, const char *comm)
 	s->rep.cfg = &s->cfg;
 	s->rep.ngroups = agg__sorted(s->agg, &s->rep.groups);
 	s->tw[0] = (struct open_sock){ .state = TCPWT_TIME_WAIT, .role = ROLE_CLIENT,
-				       .family = AF_INET, .no_laddr = true, .port = 443,
+				       .family = AF_INET, .port = 443,
 				       .lport = 40001, .rport = 443, .pid = 9, .age_ns = 3 * S };
 	strncpy(s->tw[0].comm, "curl", sizeof(s->tw[0].comm) - 1);
+	inet_pton(AF_INET, "10.0.0.4", s->tw[0].laddr);
 	inet_pton(AF_INET, "10.0.0.3", s->tw[0].raddr);
+	s->tw[1] = s->tw[0];
+	s->tw[1].no_laddr = true;
+	memset(s->tw[1].laddr, 0, sizeof(s->tw[1].laddr));
+	s->tw[1].lport = 40002;
+	s->tw[1].age_ns = 2 * S;
 	s->rep.oldest_cw = s->cw;
 	s->rep.n_cw = 2;
 	s->rep.oldest_tw = s->tw;
-	s->rep.n_tw = 1;
+	s->rep.n_tw = 2;
 	s->dests[0] = (struct tw_dest){ .pid = 9, .family = AF_INET, .rport = 443, .netns = 1,
 					.ephemeral_ports = 400, .tw_reuse = 0, .sockets = 300 };
 	strncpy(s->dests[0].comm, "curl", sizeof(s->dests[0].comm) - 1);
+	inet_pton(AF_INET, "10.0.0.4", s->dests[0].laddr);
 	inet_pton(AF_INET, "10.0.0.3", s->dests[0].raddr);
 	s->dests[1] = s->dests[0];
 	s->dests[1].sockets = 250;
@@ -63,12 +70,15 @@ void sample_build(struct sample *s, const char *comm)
 	s->dests[2] = s->dests[0];
 	s->dests[2].sockets = 40;
 	s->dests[2].family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::4", s->dests[2].laddr);
 	inet_pton(AF_INET6, "2001:db8::3", s->dests[2].raddr);
 	s->dests[3] = s->dests[0];
 	s->dests[3].sockets = 5;
 	s->dests[3].netns = 2;
 	s->dests[3].ephemeral_ports = 0;
 	s->dests[3].tw_reuse = -1;
+	s->dests[3].no_laddr = true;
+	memset(s->dests[3].laddr, 0, sizeof(s->dests[3].laddr));
 	s->rep.tw_dests = s->dests;
 	s->rep.n_dests = 4;
 	s->rep.elapsed_s = 6;

@@ -99,25 +99,30 @@ TEST(report_text)
 		    "the finding first");
 	ASSERT_TRUE(strstr(t, "10.0.0.1:8080 -> 10.0.0.2:40000") != NULL, "IPv4 tuple");
 	ASSERT_TRUE(strstr(t, "[2001:db8::1]:8080 -> [2001:db8::2]:40000") != NULL, "IPv6 tuple");
-	ASSERT_TRUE(strstr(t, "ROLE   LPORT -> REMOTE\n") != NULL, "TIME_WAIT: no local address");
-	ASSERT_TRUE(strstr(t, " 443 client 40001 -> 10.0.0.3:443\n") != NULL,
-		    "TIME_WAIT: its port and peer");
-	ASSERT_TRUE(strstr(t, "* curl[9] holds 300 client ports to 10.0.0.3:443 in timewait sockets, "
+	ASSERT_TRUE(strstr(t, " 443 client 10.0.0.4:40001 -> 10.0.0.3:443\n") != NULL,
+		    "TIME_WAIT: its own address and port, its peer");
+	ASSERT_TRUE(strstr(t, " 443 client *:40002 -> 10.0.0.3:443\n") != NULL,
+		    "TIME_WAIT: its own address not kept, its port");
+	ASSERT_TRUE(strstr(t, "* curl[9] holds 300 client ports from 10.0.0.4 to 10.0.0.3:443 in "
+			      "timewait sockets, "
 			      "75% of the 400 ephemeral ports: new connections there may fail") != NULL,
 		    "finding: a destination's ports running out");
-	ASSERT_TRUE(strstr(t, "* curl[9] holds 250 client ports to 10.0.0.3:8443 in timewait sockets, "
+	ASSERT_TRUE(strstr(t, "* curl[9] holds 250 client ports from 10.0.0.4 to 10.0.0.3:8443 in "
+			      "timewait sockets, "
 			      "62% of the 400 ephemeral ports: tcp_tw_reuse lets connect() take "
 			      "their ports over once they are old enough (1 s by default).\n") != NULL,
 		    "finding: ports held where tcp_tw_reuse applies");
 	ASSERT_FALSE(strstr(t, "holds 40 client ports"), "no finding at 10%");
-	ASSERT_TRUE(strstr(t, "DESTINATION") != NULL, "destinations listed");
-	ASSERT_TRUE(strstr(t, "curl            10.0.0.3:443") != NULL &&
+	ASSERT_TRUE(strstr(t, "LOCAL -> DESTINATION") != NULL, "destinations listed");
+	ASSERT_TRUE(strstr(t, "curl            10.0.0.4 -> 10.0.0.3:443 ") != NULL &&
 		    strstr(t, "     300    400  75.0%    no\n") != NULL,
 		    "the first: sockets, ports, share, reuse");
 	ASSERT_TRUE(strstr(t, "     250    400  62.5%   yes\n") != NULL, "reuse applies");
-	ASSERT_TRUE(strstr(t, "[2001:db8::3]:443") != NULL &&
+	ASSERT_TRUE(strstr(t, "2001:db8::4 -> [2001:db8::3]:443") != NULL &&
 		    strstr(t, "      40    400  10.0%    no\n") != NULL, "the third");
-	ASSERT_TRUE(strstr(t, "       5      0      -     -\n") != NULL, "settings unknown");
+	ASSERT_TRUE(strstr(t, "* -> 10.0.0.3:443") != NULL &&
+		    strstr(t, "       5      0      -     -\n") != NULL,
+		    "settings unknown, from an address not kept");
 	ASSERT_FALSE(strstr(t, "WARNING"), "no warning without losses");
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Sentences are not tables; the TIME_WAIT table is 105 wide (README). */
@@ -314,14 +319,16 @@ TEST(report_json)
 	}
 	ASSERT_TRUE(ncw == 1 && ntw == 1, "one group of each state");
 	g = json_object_get(root, "oldest_open");
-	if (ASSERT_EQ(json_array_size(g), 3, "three open sockets listed")) {
+	if (ASSERT_EQ(json_array_size(g), 4, "four open sockets listed")) {
 		json_t *cw = json_array_get(g, 0), *tw = json_array_get(g, 2);
 
 		ASSERT_STREQ(json_string_value(json_object_path(cw, "local", "addr")), "10.0.0.1",
 			     "CLOSE_WAIT: its own address");
-		ASSERT_STREQ(json_string_value(json_object_get(tw, "state")), "TIME_WAIT", "last");
-		ASSERT_FALSE(json_object_path(tw, "local", "addr"),
-			     "TIME_WAIT: no own address, rather than a wrong one");
+		ASSERT_STREQ(json_string_value(json_object_get(tw, "state")), "TIME_WAIT", "then");
+		ASSERT_STREQ(json_string_value(json_object_path(tw, "local", "addr")), "10.0.0.4",
+			     "TIME_WAIT: its own address");
+		ASSERT_FALSE(json_object_path(json_array_get(g, 3), "local", "addr"),
+			     "TIME_WAIT: its own address not kept: none, rather than a wrong one");
 		ASSERT_EQ(json_integer_value(json_object_path(tw, "local", "port")), 40001,
 			  "TIME_WAIT: its own port");
 		ASSERT_STREQ(json_string_value(json_object_path(tw, "remote", "addr")), "10.0.0.3",
@@ -339,6 +346,9 @@ TEST(report_json)
 		ASSERT_STREQ(json_string_value(json_object_path(d0, "remote", "addr")), "10.0.0.3",
 			     "destination");
 		ASSERT_EQ(json_integer_value(json_object_path(d0, "remote", "port")), 443, "its port");
+		ASSERT_STREQ(json_string_value(json_object_get(d0, "local_addr")), "10.0.0.4",
+			     "from");
+		ASSERT_TRUE(json_is_null(json_object_get(d3, "local_addr")), "from an address not kept");
 		ASSERT_EQ(json_integer_value(json_object_get(d0, "sockets")), 300, "sockets");
 		ASSERT_EQ(json_integer_value(json_object_get(d0, "ephemeral_ports")), 400, "range");
 		ASSERT_NEAR(json_real_value(json_object_get(d0, "port_share")), 0.75, 1e-9, "share");

@@ -260,9 +260,10 @@ TEST(tracker_tw_open_only_in_time_wait)
 		ASSERT_EQ(oldest[2].age_ns, 4 * S, "age");
 		ASSERT_EQ(oldest[2].pid, 9, "the closer");
 		ASSERT_EQ(oldest[2].state, TCPWT_TIME_WAIT, "state");
-		/* The birth's tuple (fx_ev): the peer 10.0.0.2, both ports; not its own address. */
+		/* The birth's tuple (fx_ev): 10.0.0.1 to the peer 10.0.0.2, both ports. */
 		ASSERT_EQ(oldest[2].family, AF_INET, "family");
-		ASSERT_TRUE(oldest[2].no_laddr, "own address not kept");
+		ASSERT_TRUE(!oldest[2].no_laddr, "its own address kept");
+		ASSERT_EQ(oldest[2].laddr[0] << 24 | oldest[2].laddr[3], 10 << 24 | 1, "its own address");
 		ASSERT_EQ(oldest[2].lport, fx_eph(&f, 0xe00 % 64), "local port");
 		ASSERT_EQ(oldest[2].rport, 443, "peer's port");
 		ASSERT_EQ(oldest[2].raddr[0] << 24 | oldest[2].raddr[3], 10 << 24 | 2, "peer");
@@ -617,7 +618,8 @@ out:
 }
 
 /* A timewait socket of pid, client of rport at peer ...0.peer, in netns. */
-static void born_to(struct fixture *f, uint64_t id, uint16_t rport, uint8_t peer,
+/* From 10.0.0.src to 10.0.0.peer:rport. */
+static void born_to(struct fixture *f, uint64_t id, uint8_t src, uint16_t rport, uint8_t peer,
 		    uint32_t netns, uint8_t state, uint32_t pid)
 {
 	struct tcpwt_event e = fx_ev(TCPWT_EV_CLOSER, FX_SK(id), 1 * S, fx_eph(f, (int)(id % 64)),
@@ -629,14 +631,15 @@ static void born_to(struct fixture *f, uint64_t id, uint16_t rport, uint8_t peer
 	e.sk = FX_SK(id);
 	e.state = state;
 	e.netns = netns;
+	e.laddr[3] = src;
 	e.raddr[3] = peer;
 	fx_feed(f, &e);
 }
 
 /*
  * Where clients' ports go: timewait sockets (either substate) counted by
- * owner and destination, most first; servers' are not clients' ports. The
- * share is of the socket's own namespace's range.
+ * owner, local address and destination, most first; servers' are not
+ * clients' ports. The share is of the socket's own namespace's range.
  */
 TEST(tracker_tw_destinations)
 {
@@ -655,24 +658,28 @@ TEST(tracker_tw_destinations)
 	}
 	fx_setup(&f);
 	for (uint64_t i = 0; i < 5; i++)
-		born_to(&f, 0x100 + i, 443, 2, own, TCPWT_TIME_WAIT, 9);
-	born_to(&f, 0x105, 443, 2, own, TCPWT_FIN_WAIT2, 9); /* holds its port too */
+		born_to(&f, 0x100 + i, 1, 443, 2, own, TCPWT_TIME_WAIT, 9);
+	born_to(&f, 0x105, 1, 443, 2, own, TCPWT_FIN_WAIT2, 9); /* holds its port too */
 	for (uint64_t i = 0; i < 3; i++)
-		born_to(&f, 0x110 + i, 443, 3, own, TCPWT_TIME_WAIT, 9); /* another peer */
+		born_to(&f, 0x110 + i, 1, 443, 3, own, TCPWT_TIME_WAIT, 9); /* another peer */
 	for (uint64_t i = 0; i < 2; i++)
-		born_to(&f, 0x120 + i, 80, 2, own, TCPWT_TIME_WAIT, 9); /* another port */
-	born_to(&f, 0x130, 443, 2, own, TCPWT_TIME_WAIT, 10); /* another owner */
-	born_to(&f, 0x140, 443, 2, NETNS2, TCPWT_TIME_WAIT, 9); /* another namespace */
+		born_to(&f, 0x120 + i, 1, 80, 2, own, TCPWT_TIME_WAIT, 9); /* another port */
+	born_to(&f, 0x130, 1, 443, 2, own, TCPWT_TIME_WAIT, 10); /* another owner */
+	born_to(&f, 0x140, 1, 443, 2, NETNS2, TCPWT_TIME_WAIT, 9); /* another namespace */
+	/* From another local address: connect() has a range of ports there too. */
+	born_to(&f, 0x160, 5, 443, 2, own, TCPWT_TIME_WAIT, 9);
 	/* A server's timewait socket: its peer's port is its peer's, not its own. */
 	fx_born(&f, 0x150, 2 * S, 443, fx_eph(&f, 60), TCPWT_TIME_WAIT, 9, "curl");
 	tracker__tw_destinations(f.t, &n);
 	ASSERT_EQ(n, 0, "nothing before a snapshot");
 	tracker__snapshot(f.t, 5 * S, oldest, 4, &ncw, &ntw);
 	d = tracker__tw_destinations(f.t, &n);
-	if (ASSERT_EQ(n, 4, "the top 4 of 5 destinations")) {
+	if (ASSERT_EQ(n, 4, "the top 4 of 6 destinations")) {
 		ASSERT_EQ(d[0].sockets, 6, "10.0.0.2:443: 5 in TIME_WAIT, 1 in FIN_WAIT2");
 		ASSERT_EQ(d[0].rport, 443, "its port");
 		ASSERT_EQ(d[0].raddr[3], 2, "its peer");
+		ASSERT_TRUE(!d[0].no_laddr && d[0].laddr[0] == 10 && d[0].laddr[3] == 1,
+			    "from 10.0.0.1");
 		ASSERT_EQ(d[0].pid, 9, "its owner");
 		ASSERT_STREQ(d[0].comm, "curl", "its owner's name");
 		ASSERT_EQ(d[0].family, AF_INET, "family");
@@ -688,15 +695,18 @@ TEST(tracker_tw_destinations)
 	tracker__snapshot(f.t, 5 * S, oldest, 1, &ncw, &ntw);
 	d = tracker__tw_destinations(f.t, &n);
 	ASSERT_EQ(n == 1 ? d[0].sockets : 0, 6, "top 1");
-	/* The other owner's and the other namespace's, apart. */
+	/* The other owner's, the other namespace's and the other address's, apart. */
 	tracker__snapshot(f.t, 5 * S, oldest, 10, &ncw, &ntw);
 	d = tracker__tw_destinations(f.t, &n);
-	ASSERT_EQ(n, 5, "five destinations, the server's socket not one");
+	ASSERT_EQ(n, 6, "six destinations, the server's socket not one");
 	for (size_t i = 3; i < n; i++) {
 		ASSERT_EQ(d[i].sockets, 1, "alone");
 		if (d[i].netns == NETNS2)
 			ASSERT_TRUE(!d[i].ephemeral_ports && d[i].tw_reuse == -1 && !d[i].tw_reusable,
 				    "a namespace that cannot be read: unknown");
+		else if (d[i].pid == 9)
+			ASSERT_TRUE(d[i].laddr[3] == 5 && d[i].raddr[3] == 2 && d[i].rport == 443,
+				    "10.0.0.5 -> 10.0.0.2:443, apart from 10.0.0.1's");
 		else
 			ASSERT_EQ(d[i].pid, 10, "the other owner");
 	}
@@ -707,5 +717,74 @@ TEST(tracker_tw_destinations)
 	d = tracker__tw_destinations(f.t, &n);
 	ASSERT_EQ(n, 2, "as many as the snapshot's top");
 	ASSERT_EQ(n ? d[0].sockets : 0, 3, "10.0.0.3:443 first now");
+	fx_teardown(&f);
+}
+
+/* A timewait birth in NETNS from 10.0.0.src, owned by curl. */
+static void born_from(struct fixture *f, uint64_t id, uint64_t ts, uint8_t src)
+{
+	struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, id, ts, fx_eph(f, (int)(id % 64)), 443);
+
+	e.state = TCPWT_TIME_WAIT;
+	e.laddr[3] = src;
+	fx_feed(f, &e);
+}
+
+/*
+ * Timewait sockets keep their local address as a reference into the
+ * tracker's pool: every way a socket ends gives it back, so the pool holds
+ * exactly the addresses of the sockets tracked.
+ */
+TEST(tracker_tw_laddr_refs)
+{
+	struct sd_sock seed = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
+				.lport = 40000, .rport = 443, .expires_ms = 50000, .cookie = 77 };
+	struct tcpwt_event e;
+	struct fixture f;
+
+	fx_setup(&f);
+	born_from(&f, 0xa00, 1 * S, 1);
+	born_from(&f, 0xa01, 1 * S, 1);
+	born_from(&f, 0xa02, 1 * S, 2);
+	born_from(&f, 0xa03, 1 * S, 3);
+	fx_born(&f, 0xa04, 1 * S, fx_eph(&f, 4), 443, TCPWT_FIN_WAIT2, 9, "curl"); /* 10.0.0.1 */
+	seed.laddr[0] = seed.raddr[0] = 10;
+	seed.laddr[3] = 4;
+	tracker__seed(f.t, &seed, 20 * S, 20 * S); /* in TIME_WAIT since 10 s */
+	if (!ASSERT_EQ(addr_pool__len(f.t->laddrs), 4, "10.0.0.1 to .4, each once"))
+		goto out;
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xa00, 61 * S, TCPWT_TIME_WAIT);
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xa04, 61 * S, TCPWT_FIN_WAIT2); /* never TIME_WAIT */
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 4, "10.0.0.1 still held by one");
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xa01, 62 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 3, "10.0.0.1 gone with its last socket");
+	/* Born again at the same address, the end of the one before missed. */
+	born_from(&f, 0xa02, 63 * S, 5);
+	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 1, "the one before ended");
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 3, "10.0.0.2 for 10.0.0.5");
+	/* A birth reported after a later one's at its address takes the record over. */
+	born_from(&f, 0xa07, 63 * S, 8);
+	born_from(&f, 0xa07, 62 * S, 9);
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 4, "10.0.0.8 for 10.0.0.9");
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xa07, 63 * S, TCPWT_TIME_WAIT);
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 3, "and gone with it");
+	if (ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 3, "three tracked")) {
+		struct open_sock oldest[4];
+		size_t ncw, ntw;
+
+		tracker__snapshot(f.t, 64 * S, oldest, 2, &ncw, &ntw);
+		ASSERT_TRUE(ntw == 2 && oldest[2].laddr[3] == 3 && oldest[3].laddr[3] == 4,
+			    "the oldest two, from 10.0.0.3 and 10.0.0.4 (seeded)");
+	}
+	e = (struct tcpwt_event){ .type = TCPWT_EV_NETNS_GONE, .ts_ns = 65 * S, .netns = NETNS };
+	born_from(&f, 0xa05, 64 * S, 6);
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "all ended by the deletion");
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 0, "no address left");
+	born_from(&f, 0xa06, 100 * S, 7);
+	tracker__reconcile(f.t, 400 * S);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "past any lifetime: dropped");
+	ASSERT_EQ(addr_pool__len(f.t->laddrs), 0, "with its address");
+out:
 	fx_teardown(&f);
 }

@@ -14,13 +14,18 @@ sleep $BEFORE
 tracer_start -P $PORT $TRACE 1
 tracer_wait
 age_max=$(($(date +%s%N) - closed))
+# As the kernel has them. Rarely fewer than N: a segment that reaches the
+# server after its socket is gone meets the listener, whose reset kills a
+# client's timewait socket (before the tracer, so unseen by it).
+tw=$(ip netns exec "$NS" ss -Htn state time-wait "( dport = :$PORT )" | grep -c .)
+check_ge "timewait sockets left by the workload" "$tw" $((N - 2))
 
 t=$(group TIME_WAIT $PORT client)
 check_group "TIME_WAIT group" "$t"
 check_eq "pid" "$(field "$t" pid)" null
 check_eq "owner" "$(field "$t" comm)" "unknown (pre-existing)"
-check_eq "open" "$(field "$t" open)" $N
-check_eq "open_seeded" "$(field "$t" open_seeded)" $N
+check_eq "open, as ss counts them" "$(field "$t" open)" "$tw"
+check_eq "open_seeded" "$(field "$t" open_seeded)" "$tw"
 check_ge "oldest_open_ns" "$(field "$t" oldest_open_ns)" $(((BEFORE + TRACE) * 1000000000 - 100000000))
 check_le "oldest_open_ns" "$(field "$t" oldest_open_ns)" $((age_max + 100000000))
 check_eq "not labelled lower bound (the timer tells)" "$(field "$t" oldest_open_is_lower_bound)" false

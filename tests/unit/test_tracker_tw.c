@@ -565,15 +565,23 @@ static size_t tw_killed(struct fixture *f)
  * sends NETNS_GONE instead of their kills. Those of that namespace (born
  * while tracing or seeded at start-up) end as killed then; the others stay.
  */
+/* A timewait socket sock_diag lists at start-up: 10.0.0.0:40000 -> 10.0.0.0:443, 50 s left. */
+static struct sd_sock listed_tw(void)
+{
+	struct sd_sock s = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
+			     .lport = 40000, .rport = 443, .expires_ms = 50000, .cookie = 77 };
+
+	s.laddr[0] = s.raddr[0] = 10;
+	return s;
+}
+
 TEST(tracker_tw_netns_gone)
 {
-	struct sd_sock seed = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
-				.lport = 40000, .rport = 443, .expires_ms = 50000, .cookie = 77 };
+	struct sd_sock seed = listed_tw();
 	struct tcpwt_event e;
 	struct fixture f;
 
 	fx_setup(&f);
-	seed.laddr[0] = seed.raddr[0] = 10;
 	tracker__seed(f.t, &seed, 20 * S, 20 * S);
 	born(&f, 0x900, 21 * S, TCPWT_TIME_WAIT);
 	born(&f, 0x901, 22 * S, TCPWT_FIN_WAIT2);
@@ -737,8 +745,7 @@ static void born_from(struct fixture *f, uint64_t id, uint64_t ts, uint8_t src)
  */
 TEST(tracker_tw_laddr_refs)
 {
-	struct sd_sock seed = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
-				.lport = 40000, .rport = 443, .expires_ms = 50000, .cookie = 77 };
+	struct sd_sock seed = listed_tw();
 	struct tcpwt_event e;
 	struct fixture f;
 
@@ -748,7 +755,6 @@ TEST(tracker_tw_laddr_refs)
 	born_from(&f, 0xa02, 1 * S, 2);
 	born_from(&f, 0xa03, 1 * S, 3);
 	fx_born(&f, 0xa04, 1 * S, fx_eph(&f, 4), 443, TCPWT_FIN_WAIT2, 9, "curl"); /* 10.0.0.1 */
-	seed.laddr[0] = seed.raddr[0] = 10;
 	seed.laddr[3] = 4;
 	tracker__seed(f.t, &seed, 20 * S, 20 * S); /* in TIME_WAIT since 10 s */
 	if (!ASSERT_EQ(addr_pool__len(f.t->laddrs), 4, "10.0.0.1 to .4, each once"))

@@ -230,10 +230,19 @@ static uint64_t dest_id(const struct tw_rec *r)
 	return h ^ h >> 29;
 }
 
+/* Copies the local address the pool names id to; false when not kept. */
+static bool copy_laddr(const struct tracker *t, uint16_t id, uint8_t *to)
+{
+	const uint8_t *a = addr_pool__addr(t->laddrs, id);
+
+	if (a)
+		memcpy(to, a, 16);
+	return a;
+}
+
 static void count_dest(const struct tracker *t, struct table *dests, const struct group *g,
 		       const struct tw_rec *r)
 {
-	const uint8_t *laddr;
 	struct dest_rec *dr;
 	uint64_t id;
 	bool created;
@@ -244,10 +253,7 @@ static void count_dest(const struct tracker *t, struct table *dests, const struc
 	if (created) {
 		dr->group = r->group;
 		dr->laddr = r->laddr;
-		laddr = addr_pool__addr(t->laddrs, r->laddr);
-		if (laddr)
-			memcpy(dr->d.laddr, laddr, sizeof(dr->d.laddr));
-		dr->d.no_laddr = !laddr;
+		dr->d.no_laddr = !copy_laddr(t, r->laddr, dr->d.laddr);
 		dr->d.pid = g->key.pid;
 		memcpy(dr->d.comm, g->key.comm, sizeof(dr->d.comm));
 		dr->d.family = r->family;
@@ -319,7 +325,6 @@ static void snapshot_tw(struct tracker *t, struct table *recs, struct table *des
 
 	while ((r = table__next(recs, &pos, NULL))) {
 		struct open_sock s = { .state = TCPWT_TIME_WAIT, .seeded = r->seeded };
-		const uint8_t *laddr;
 
 		/* Consecutive sockets of one group share a look-up. */
 		if (r->group != last_group) {
@@ -340,10 +345,7 @@ static void snapshot_tw(struct tracker *t, struct table *recs, struct table *des
 		s.pid = g->key.pid;
 		memcpy(s.comm, g->key.comm, sizeof(s.comm));
 		s.family = r->family;
-		laddr = addr_pool__addr(t->laddrs, r->laddr);
-		if (laddr)
-			memcpy(s.laddr, laddr, sizeof(s.laddr));
-		s.no_laddr = !laddr;
+		s.no_laddr = !copy_laddr(t, r->laddr, s.laddr);
 		s.lport = r->lport;
 		s.rport = r->rport;
 		s.netns = r->netns;

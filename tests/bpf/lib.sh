@@ -156,6 +156,21 @@ tw_in_ns() {
 		if (l["port"] == p || r["port"] == p) print l["addr"], l["port"], r["addr"], r["port"] }' | sort
 }
 
+# check_tw_accounted GROUP PORT N: the TIME_WAIT group of a workload that
+# left N timewait sockets of service PORT in namespace $NS, none old enough to
+# expire. Open: as many as ss counts; killed: the rest. The kernel rarely
+# kills one: a segment that reaches a peer's socket after it is gone is
+# answered with a reset, which ends a timewait socket (RFC 1337 is off).
+check_tw_accounted() {
+	local open killed
+	open=$(field "$1" open)
+	killed=$(field "$1" killed)
+	check_eq "TIME_WAIT open, as ss counts them" "$open" "$(tw_in_ns "$NS" "$2" | grep -c .)"
+	check_eq "TIME_WAIT open or killed: every one" $((open + killed)) "$3"
+	check_eq "TIME_WAIT expired" "$(field "$1" expired)" 0
+	check_ge "TIME_WAIT open (the workload's, nearly all)" "$open" $(($3 - 2))
+}
+
 check_eq() {
 	if [ "$2" == "$3" ]; then say "ok: $1 = $2"; else fail "$1: got '$2', want '$3'"; fi
 }

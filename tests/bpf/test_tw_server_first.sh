@@ -19,9 +19,9 @@ tracer_stop
 t=$(group TIME_WAIT $PORT server)
 check_group "TIME_WAIT server group" "$t"
 check_eq "TIME_WAIT pid" "$(field "$t" pid)" "$server_PID"
-check_eq "TIME_WAIT open" "$(field "$t" open)" $N
+check_tw_accounted "$t" $PORT $N
 listed=$(tw_listed $PORT)
-check_eq "TIME_WAIT sockets listed" "$(grep -c . <<<"$listed")" $N
+check_eq "TIME_WAIT sockets listed" "$(grep -c . <<<"$listed")" "$(field "$t" open)"
 check_eq "each listed with both ends, as ss has them" "$listed" "$(tw_in_ns "$NS" $PORT)"
 c=$(group CLOSE_WAIT $PORT client)
 check_group "CLOSE_WAIT client group" "$c"

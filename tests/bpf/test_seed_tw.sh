@@ -6,7 +6,8 @@
 PORT=18021 N=6 BEFORE=5 TRACE=2
 netns_new NS
 wl_bg "$NS" server server --port $PORT --count $N
-wl_bg "$NS" client client --port $PORT --count $N
+# From another address than the server's: the listed ends cannot be swapped unseen.
+wl_bg "$NS" client client --port $PORT --count $N --bind 127.0.0.2
 wl_wait client
 wl_wait server
 closed=$(date +%s%N)
@@ -29,4 +30,5 @@ check_eq "open_seeded" "$(field "$t" open_seeded)" "$tw"
 check_ge "oldest_open_ns" "$(field "$t" oldest_open_ns)" $(((BEFORE + TRACE) * 1000000000 - 100000000))
 check_le "oldest_open_ns" "$(field "$t" oldest_open_ns)" $((age_max + 100000000))
 check_eq "not labelled lower bound (the timer tells)" "$(field "$t" oldest_open_is_lower_bound)" false
+check_eq "each listed with both ends, as ss has them" "$(tw_listed $PORT)" "$(tw_in_ns "$NS" $PORT)"
 finish

@@ -200,7 +200,10 @@ static const char *dest_laddr(char *ip, const struct tw_dest *d)
 	return ip;
 }
 
-/* "LOCAL -> REMOTE:PORT" (with "from", "from LOCAL to REMOTE:PORT"); "*" or no "from" unkept. */
+/*
+ * "LOCAL -> REMOTE:PORT", or with from "from LOCAL to REMOTE:PORT"; a local
+ * address not kept reads "* -> REMOTE:PORT", or "to REMOTE:PORT".
+ */
 static void fmt_dest(char *buf, size_t len, const struct tw_dest *d, bool from)
 {
 	char ip[INET6_ADDRSTRLEN], rm[64];

@@ -355,7 +355,7 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 	prom_histogram(out, t, TCPWT_TIME_WAIT, "tcpwaittrace_time_wait_seconds",
 		       "Time sockets spent in TIME_WAIT (this side closed first).", m);
 	prom_gauges(out, t, m);
-	fprintf(out, "# HELP tcpwaittrace_client_port_share_max Highest share of its namespace's ephemeral ports one process's timewait sockets hold to one destination where tcp_tw_reuse does not apply (of the --top destinations).\n"
+	fprintf(out, "# HELP tcpwaittrace_client_port_share_max Highest share of its namespace's ephemeral ports one process's timewait sockets hold from one local address to one destination where tcp_tw_reuse does not apply (of the --top destinations).\n"
 		     "# TYPE tcpwaittrace_client_port_share_max gauge\n"
 		     "tcpwaittrace_client_port_share_max %.6f\n", port_share_max(r));
 	fprintf(out, "# HELP tcpwaittrace_lost_events_total Events the kernel side could not deliver.\n"

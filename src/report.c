@@ -245,7 +245,7 @@ static void print_dests(FILE *out, const struct report *r)
 	}
 }
 
-/* From this share of the ephemeral ports held to one destination, say so first. */
+/* From this share of the ephemeral ports held from one address to one destination, say so first. */
 #define PORTS_FINDING_SHARE 0.5
 
 /*

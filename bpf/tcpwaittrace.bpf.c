@@ -646,6 +646,8 @@ static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s
 
 	if (!e)
 		return;
+	if (type == TCPWT_EV_TW_KILL && s->taken_over)
+		e->flags |= TCPWT_F_TAKEN_OVER;
 	e->id = s->tw;
 	e->state = s->substate;
 	e->entry_ns = s->entry_ns;
@@ -674,6 +676,7 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->substate = TW_FIELD(tw, btf, tw_substate);
 	s->cookie = TW_FIELD(tw, btf, __tw_common.skc_cookie.counter);
 	s->family = TW_FIELD(tw, btf, __tw_common.skc_family);
+	s->taken_over = 0; /* known at a cancel */
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 	s->hash = TW_FIELD(tw, btf, __tw_common.skc_hash);
 	/*
@@ -801,6 +804,11 @@ static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bo
 		flush_cancel(cs);
 	/* Read now: after a kill the timewait socket is freed. */
 	fill_slot(&cs->cancel, tw, btf);
+	/*
+	 * connect() taking the tuple over unhashes the timewait socket, then
+	 * kills it; every other end unhashes it after its timer is cancelled.
+	 */
+	cs->cancel.taken_over = !TW_FIELD(tw, btf, __tw_common.skc_nulls_node.pprev);
 	return 0;
 }
 

@@ -74,6 +74,8 @@ enum tcpwt_event_type {
 enum tcpwt_event_flags {
 	/* tgid/comm are the task that acted on the socket in process context. */
 	TCPWT_F_OWNER = 1,
+	/* TW_KILL: a connect() took its tuple over (tcpwt_tw_slot.taken_over). */
+	TCPWT_F_TAKEN_OVER = 2,
 };
 
 /*
@@ -113,7 +115,13 @@ struct tcpwt_tw_slot {
 	__u64 cookie;
 	__u8 substate;
 	__u8 family;
-	__u16 pad;
+	/*
+	 * Cancelled already out of the hash table: a connect() took its tuple
+	 * over (the kernel's TWRecycled), which unhashes it before the kill.
+	 * Any other kill (a reset, the peer's new SYN, ss -K) unhashes after.
+	 */
+	__u8 taken_over;
+	__u8 pad;
 	/* skc_portpair: remote port (network order), then the local one. */
 	__u32 portpair;
 	__u32 hash; /* skc_hash: of the tuple and namespace */

@@ -81,8 +81,10 @@ int agg__complete(struct agg *a, uint64_t id, uint64_t ns, enum tw_end end)
 		return -1;
 	if (end == TW_END_EXPIRED)
 		g->expired++;
-	else if (end == TW_END_KILLED)
+	else if (end == TW_END_KILLED || end == TW_END_TAKEN_OVER)
 		g->killed++;
+	if (end == TW_END_TAKEN_OVER)
+		g->taken_over++;
 	return hist__add(&g->hist, ns);
 }
 

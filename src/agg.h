@@ -10,7 +10,8 @@
 
 enum role { ROLE_SERVER, ROLE_CLIENT };
 
-enum tw_end { TW_END_NONE, TW_END_EXPIRED, TW_END_KILLED };
+/* TAKEN_OVER: killed by a connect() that took its tuple over (tcp_tw_reuse). */
+enum tw_end { TW_END_NONE, TW_END_EXPIRED, TW_END_KILLED, TW_END_TAKEN_OVER };
 
 /* Sockets are grouped by state x owning process x service port x role. */
 struct group_key {
@@ -26,6 +27,7 @@ struct group {
 	struct hist hist; /* time spent in the state by sockets that left it */
 	uint64_t expired; /* TIME_WAIT that ran its full course */
 	uint64_t killed; /* TIME_WAIT ended early: reuse, RST, netns gone */
+	uint64_t taken_over; /* of killed: a connect() took the tuple over */
 	/* Sockets still in the state, as of the last agg__reset_open(). */
 	uint64_t open;
 	uint64_t oldest_open_ns;

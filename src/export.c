@@ -128,11 +128,11 @@ static void csv_group_prefix(FILE *out, const struct group *g)
 	report__sanitize(comm, g->key.comm, sizeof(comm));
 	csv_field(out, g->key.pid ? comm : strcmp(g->key.comm, TCPWT_PREEXISTING) ? "unknown"
 										: "unknown (pre-existing)");
-	fprintf(out, ",%u,%s,%llu,%llu,%llu,%llu,%llu,", g->key.port,
+	fprintf(out, ",%u,%s,%llu,%llu,%llu,%llu,%llu,%llu,", g->key.port,
 		g->key.role == ROLE_SERVER ? "server" : "client",
 		(unsigned long long)g->hist.count, (unsigned long long)g->open,
 		(unsigned long long)g->oldest_open_ns, (unsigned long long)g->expired,
-		(unsigned long long)g->killed);
+		(unsigned long long)g->killed, (unsigned long long)g->taken_over);
 }
 
 static void csv_bucket(const struct hist_bucket *b, void *arg)
@@ -148,7 +148,7 @@ int export__csv(FILE *out, const struct report *r)
 {
 	struct hist_bucket b[HIST_LOG2_SLOTS];
 
-	fputs("state,pid,comm,port,role,completed,open,oldest_open_ns,expired,killed,"
+	fputs("state,pid,comm,port,role,completed,open,oldest_open_ns,expired,killed,taken_over,"
 	      "bucket_kind,lo_ns,hi_ns,count\n", out);
 	for (size_t i = 0; i < r->ngroups; i++) {
 		struct csv_ctx c = { .out = out, .g = r->groups[i], .kind = "log2" };
@@ -184,6 +184,7 @@ struct series {
 	uint64_t oldest_ns;
 	uint64_t expired;
 	uint64_t killed;
+	uint64_t taken_over;
 };
 
 static void label_value(FILE *out, const char *s)
@@ -227,6 +228,7 @@ static void merge(struct series *s, const struct group *g)
 		s->oldest_ns = g->oldest_open_ns;
 	s->expired += g->expired;
 	s->killed += g->killed;
+	s->taken_over += g->taken_over;
 }
 
 static struct table *build_series(const struct report *r, const struct metrics_opts *m)
@@ -324,6 +326,16 @@ static void prom_gauges(FILE *out, struct table *t, const struct metrics_opts *m
 		fputs("tcpwaittrace_time_wait_ended_total", out);
 		labels(out, s, m, false);
 		fprintf(out, ",how=\"killed\"} %llu\n", (unsigned long long)s->killed);
+	}
+	fputs("# HELP tcpwaittrace_time_wait_taken_over_total Of the killed TIME_WAIT sockets, those a connect() took the tuple of (tcp_tw_reuse).\n"
+	      "# TYPE tcpwaittrace_time_wait_taken_over_total counter\n", out);
+	pos = 0;
+	while ((s = table__next(t, &pos, NULL))) {
+		if (s->state != TCPWT_TIME_WAIT)
+			continue;
+		fputs("tcpwaittrace_time_wait_taken_over_total", out);
+		labels(out, s, m, false);
+		fprintf(out, "} %llu\n", (unsigned long long)s->taken_over);
 	}
 }
 

@@ -127,6 +127,33 @@ static void print_group_table(FILE *out, const struct report *r, uint8_t state)
 		fprintf(out, "(none seen)\n");
 }
 
+/* Under the TIME_WAIT table: which kills were connect() taking the tuple over. */
+static void print_taken_over(FILE *out, const struct report *r)
+{
+	char name[32];
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const struct group *g = r->groups[i];
+
+		if (g->key.state != TCPWT_TIME_WAIT || !g->taken_over)
+			continue;
+		if (shown == 5) {
+			more++;
+			continue;
+		}
+		owner_name(name, sizeof(name), g->key.pid, g->key.comm, false);
+		fprintf(out, "%s%llu of %s[%u] on port %u", shown ? ", " :
+			"KILLED includes timewait sockets a connect() took over (tcp_tw_reuse): ",
+			(unsigned long long)g->taken_over, name, g->key.pid, g->key.port);
+		shown++;
+	}
+	if (more)
+		fprintf(out, " and %zu more groups (-o json: taken_over)", more);
+	if (shown)
+		fputs(".\n", out);
+}
+
 #define MAX_TEXT_HISTOGRAMS 20
 
 static void print_histograms(FILE *out, const struct report *r)
@@ -310,6 +337,7 @@ void report__text(FILE *out, const struct report *r)
 	print_group_table(out, r, TCPWT_CLOSE_WAIT);
 	fprintf(out, "\nTIME_WAIT: this process closed first; the port stays held for 60 s.\n");
 	print_group_table(out, r, TCPWT_TIME_WAIT);
+	print_taken_over(out, r);
 	print_histograms(out, r);
 	print_oldest(out, "CLOSE_WAIT", r->oldest_cw, r->n_cw);
 	print_oldest(out, "TIME_WAIT", r->oldest_tw, r->n_tw);
@@ -451,6 +479,7 @@ static void group_json(struct jsonw *w, const struct group *g)
 	if (g->key.state == TCPWT_TIME_WAIT) {
 		key_u64(w, "expired", g->expired);
 		key_u64(w, "killed", g->killed);
+		key_u64(w, "taken_over", g->taken_over);
 	}
 	jsonw_obj_close(w);
 }

@@ -554,8 +554,14 @@ static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tcpwt_tw_slot s = { .tw = e->id, .ts_ns = e->ts_ns, .entry_ns = e->entry_ns,
 				   .cookie = e->cookie, .substate = e->state };
+	enum tw_end how = TW_END_KILLED;
 
-	if (!tw_end(t, &s, e->type == TCPWT_EV_TW_EXPIRE ? TW_END_EXPIRED : TW_END_KILLED))
+	if (e->type == TCPWT_EV_TW_EXPIRE)
+		how = TW_END_EXPIRED;
+	else if (e->flags & TCPWT_F_TAKEN_OVER)
+		how = TW_END_TAKEN_OVER;
+
+	if (!tw_end(t, &s, how))
 		unknown_tw_end(t, e->id, e->family, e->lport, e->rport, e->entry_ns);
 }
 
@@ -625,7 +631,7 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 	if (s->ts_ns < r->born_ns)
 		return;
 	t->stats.kills_from_slots++;
-	tw_end(t, s, TW_END_KILLED);
+	tw_end(t, s, s->taken_over ? TW_END_TAKEN_OVER : TW_END_KILLED);
 	/* Its KILL event is still to come. */
 	forget_tw(t, s->tw, s->ts_ns);
 }

@@ -22,6 +22,7 @@ check_group "TIME_WAIT client group" "$t"
 check_eq "pid" "$(field "$t" pid)" "$client_PID"
 check_eq "comm" "$(field "$t" comm)" "tcpwl"
 check_eq "killed" "$(field "$t" killed)" $N
+check_eq "none taken over by a connect()" "$(field "$t" taken_over)" 0
 check_eq "expired" "$(field "$t" expired)" 0
 check_eq "completed" "$(field "$t" completed)" $N
 check_eq "open" "$(field "$t" open)" 0

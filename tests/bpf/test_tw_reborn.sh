@@ -24,6 +24,7 @@ check_eq "timewait sockets killed with ss -K" $killed $K
 sum() { jq --argjson p $PORT "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | add // 0" "$OUT"; }
 check_eq "all of them tracked and ended" "$(sum completed)" $K
 check_eq "ended as killed" "$(sum killed)" $K
+check_eq "none taken over by a connect(): ss -K killed them" "$(sum taken_over)" 0
 check_eq "none open" "$(sum open)" 0
 check_eq "no birth unseen" "$(jq .tw_unseen_births "$OUT")" 0
 check_eq "no untracked sockets" "$(jq .untracked_sockets "$OUT")" 0

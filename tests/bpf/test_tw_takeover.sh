@@ -5,7 +5,8 @@
 # same tuple is born moments later (born in TIME_WAIT: the client shuts down
 # first and closes at the server's FIN). That is a kill and a birth, told
 # from a re-arm by the new connection's sequence numbers, not by the time
-# between them. K connections: K-1 killed, one open, none unseen.
+# between them. K connections: K-1 killed, each taken over by a connect()
+# (as the kernel counts them), one open, none unseen.
 . "$(dirname "$0")/lib.sh"
 PORT=18091 SPORT=40500 K=8
 netns_new NS
@@ -19,6 +20,8 @@ for i in $(seq $K); do
 	sleep 0.05
 done
 wl_wait srv
+# The kernel's own count of timewait sockets connect() took over.
+recycled=$(ip netns exec "$NS" nstat -az TcpExtTWRecycled | awk '$1 == "TcpExtTWRecycled" { print $2 }')
 check_eq "one timewait socket left, in TIME_WAIT" \
 	"$(ip netns exec "$NS" ss -Htan state time-wait "( sport = :$SPORT )" | wc -l)" 1
 sleep 0.5 # the last kill is reported at the next timewait timer event, or read from its slot
@@ -26,6 +29,8 @@ tracer_stop
 # A group per client process: summed.
 sum() { jq --argjson p $PORT "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | $2" "$OUT"; }
 check_eq "killed: each taken over by the next connection" "$(sum killed 'add // 0')" $((K - 1))
+check_eq "taken over: each of them, by a connect()" "$(sum taken_over 'add // 0')" $((K - 1))
+check_eq "taken over, as the kernel counts them (TWRecycled)" "$(sum taken_over 'add // 0')" "$recycled"
 check_eq "open: the last one" "$(sum open 'add // 0')" 1
 check_eq "a group per connection" "$(sum open 'length')" $K
 check_ge "shortest life: at least the pause between connections (ns)" "$(sum min_ns 'map(select(. > 0)) | min // 0')" 40000000

@@ -26,7 +26,7 @@ void sample_build(struct sample *s, const char *comm)
 	for (int i = 0; i < 4; i++)
 		agg__complete(s->agg, a, (300 + i) * MS, TW_END_NONE);
 	agg__complete(s->agg, b, 60 * S, TW_END_EXPIRED);
-	agg__complete(s->agg, b, 2 * S, TW_END_KILLED);
+	agg__complete(s->agg, b, 2 * S, TW_END_TAKEN_OVER);
 	agg__add_open(s->agg, a, 5 * S, false, false, false);
 	agg__add_open(s->agg, b, 3 * S, false, false, false);
 	s->cw[0] = (struct open_sock){ .state = TCPWT_CLOSE_WAIT, .role = ROLE_SERVER,

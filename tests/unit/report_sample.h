@@ -16,7 +16,8 @@ struct sample {
 
 /*
  * One CLOSE_WAIT group (4 done, 1 open: listed twice, IPv4 and IPv6) and one
- * TIME_WAIT group (1 expired, 1 killed, 1 open: listed, and listed again as
+ * TIME_WAIT group (1 expired, 1 killed by a connect() taking its tuple
+ * over, 1 open: listed, and listed again as
  * if its own address had not been kept); four destinations of client ports
  * from 10.0.0.4: 300 of 400 (a finding), 250 of 400 where tcp_tw_reuse
  * applies (another finding), 40 of 400, and 5 in a namespace whose settings

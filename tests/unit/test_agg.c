@@ -123,18 +123,20 @@ TEST(agg_complete)
 	ASSERT_EQ(agg__complete(a, tw, 60 * S, TW_END_EXPIRED), 0, "complete");
 	agg__complete(a, tw, 61 * S, TW_END_EXPIRED);
 	agg__complete(a, tw, 2 * S, TW_END_KILLED);
+	agg__complete(a, tw, 4 * S, TW_END_TAKEN_OVER);
 	agg__complete(a, tw, 3 * S, TW_END_NONE);
 	agg__complete(a, cw, 5 * S, TW_END_NONE);
 	ASSERT_NEQ(agg__complete(a, 424242, 1, TW_END_KILLED), 0, "unknown id refused");
 	g = agg__find(a, tw);
-	ASSERT_EQ(g->hist.count, 4, "completed");
+	ASSERT_EQ(g->hist.count, 5, "completed");
 	ASSERT_EQ(g->expired, 2, "expired");
-	ASSERT_EQ(g->killed, 1, "killed");
+	ASSERT_EQ(g->killed, 2, "killed, taken over or not");
+	ASSERT_EQ(g->taken_over, 1, "taken over");
 	ASSERT_EQ(g->hist.min_ns, 2 * S, "min");
 	ASSERT_EQ(g->hist.max_ns, 61 * S, "max");
 	g = agg__find(a, cw);
 	ASSERT_EQ(g->hist.count, 1, "CLOSE_WAIT completed");
-	ASSERT_EQ(g->expired + g->killed, 0, "no TIME_WAIT end");
+	ASSERT_EQ(g->expired + g->killed + g->taken_over, 0, "no TIME_WAIT end");
 	agg__free(a);
 }
 

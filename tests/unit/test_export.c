@@ -59,6 +59,8 @@ TEST(export_prom)
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_close_wait_seconds_count{pid=\"10\",comm=\"we\\\"ird\",port=\"8080\",role=\"server\"} 4"),
 		    "count");
 	ASSERT_TRUE(strstr(t, "how=\"expired\"} 1"), "expired counter");
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_time_wait_taken_over_total{pid=\"11\",comm=\"curl\",port=\"443\",role=\"client\"} 1\n"),
+		    "taken over counter");
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_open_sockets{state=\"close_wait\",pid=\"10\""), "gauge");
 	ASSERT_FALSE(strstr(t, "reason=\"undelivered\""), "undelivered only when measured");
 	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_client_port_share_max 0.750000\n"),

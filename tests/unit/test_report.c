@@ -95,6 +95,9 @@ TEST(report_text)
 	ASSERT_TRUE(strstr(t, " 8080 ") != NULL, "port");
 	ASSERT_TRUE(strstr(t, " 443 ") != NULL, "the other port");
 	ASSERT_TRUE(strstr(t, "EXPIRED") != NULL, "EXPIRED column");
+	ASSERT_TRUE(strstr(t, "\nKILLED includes timewait sockets a connect() took over "
+			      "(tcp_tw_reuse): 1 of curl[11] on port 443.\n") != NULL,
+		    "kills that were takeovers, under the table");
 	ASSERT_TRUE(strstr(t, "holds 1 server socket on port 8080 in CLOSE_WAIT") != NULL,
 		    "the finding first");
 	ASSERT_TRUE(strstr(t, "10.0.0.1:8080 -> 10.0.0.2:40000") != NULL, "IPv4 tuple");
@@ -258,7 +261,7 @@ TEST(report_json)
 	static const char *const keys[] = { "state", "pid", "comm", "port", "role", "completed",
 					    "open", "oldest_open_ns", "min_ns", "p50_ns", "p90_ns",
 					    "p99_ns", "max_ns", "histogram" };
-	static const char *const tw_keys[] = { "expired", "killed" };
+	static const char *const tw_keys[] = { "expired", "killed", "taken_over" };
 	json_t *root, *groups, *g, *b;
 	size_t i, j, ncw = 0, ntw = 0;
 	struct sample s;
@@ -295,14 +298,17 @@ TEST(report_json)
 			  "histogram adds up");
 		if (!strcmp(state, "TIME_WAIT")) {
 			ntw++;
-			has_keys(g, tw_keys, 2);
+			has_keys(g, tw_keys, ARRAY_LEN(tw_keys));
 			ASSERT_EQ(json_integer_value(json_object_get(g, "expired")), 1, "expired");
 			ASSERT_EQ(json_integer_value(json_object_get(g, "killed")), 1, "killed");
+			ASSERT_EQ(json_integer_value(json_object_get(g, "taken_over")), 1,
+				  "taken over (of killed)");
 			ASSERT_STREQ(json_string_value(json_object_get(g, "role")), "client", "role");
 			ASSERT_EQ(json_integer_value(json_object_get(g, "max_ns")), 60 * S, "max");
 		} else {
 			ncw++;
-			ASSERT_FALSE(json_object_get(g, "expired") || json_object_get(g, "killed"),
+			ASSERT_FALSE(json_object_get(g, "expired") || json_object_get(g, "killed") ||
+				     json_object_get(g, "taken_over"),
 				     "CLOSE_WAIT has neither");
 			ASSERT_STREQ(json_string_value(json_object_get(g, "comm")), "ja\"va?",
 				     "comm sanitized");

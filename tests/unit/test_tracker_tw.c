@@ -794,3 +794,38 @@ TEST(tracker_tw_laddr_refs)
 out:
 	fx_teardown(&f);
 }
+
+/*
+ * Kills a connect() made by taking the tuple over (the kernel side flags
+ * them), from its KILL event or from the parked cancel's slot, count as
+ * killed and as taken over; other kills only as killed.
+ */
+TEST(tracker_tw_taken_over)
+{
+	struct tcpwt_tw_slot slot = { .tw = 0xb02, .ts_ns = 5 * S, .substate = TCPWT_TIME_WAIT,
+				      .taken_over = 1 };
+	struct tcpwt_event e = { .type = TCPWT_EV_TW_KILL, .id = 0xb00, .ts_ns = 3 * S,
+				 .state = TCPWT_TIME_WAIT, .flags = TCPWT_F_TAKEN_OVER };
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0xb00, 1 * S, TCPWT_TIME_WAIT);
+	born(&f, 0xb01, 1 * S, TCPWT_TIME_WAIT);
+	born(&f, 0xb02, 1 * S, TCPWT_TIME_WAIT);
+	born(&f, 0xb03, 1 * S, TCPWT_TIME_WAIT);
+	fx_feed(&f, &e);
+	fx_tw(&f, TCPWT_EV_TW_KILL, 0xb01, 3 * S, TCPWT_TIME_WAIT);
+	tracker__on_parked_cancel(f.t, &slot, 6 * S);
+	/* The flag means nothing on an expiry. */
+	e = (struct tcpwt_event){ .type = TCPWT_EV_TW_EXPIRE, .id = 0xb03, .ts_ns = 61 * S,
+				  .state = TCPWT_TIME_WAIT, .flags = TCPWT_F_TAKEN_OVER };
+	fx_feed(&f, &e);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	if (ASSERT_TRUE(g, "group")) {
+		ASSERT_EQ(g->killed, 3, "killed: taken over or not");
+		ASSERT_EQ(g->taken_over, 2, "taken over: the flagged event and the flagged slot");
+		ASSERT_EQ(g->expired, 1, "expired");
+	}
+	fx_teardown(&f);
+}

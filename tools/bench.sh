@@ -120,10 +120,40 @@ start_empty() {
 	wait_ready "$work/empty.out" '^Attached'
 }
 
-# traced ARGS...: one churn measurement with the tracer attached.
+# This machine's kernel runs no BPF tracing program while a thread of PID 1
+# is current (unless PID 1 loaded it) and counts no miss: softirq on top of
+# such a thread reaches none of ours (README, "What it cannot see"). perf
+# counts the hits made there: pid1_start, then pid1_stop prints "state-hits
+# timer-starts" ("n/a n/a" without perf). Per-task perf events switch on
+# perf's context switch hooks for every task, so only the bpf_stats rounds,
+# whose rates are not used, count them.
+pid1_start() {
+	pid1=
+	command -v perf >/dev/null || return 0
+	perf stat -x, -e sock:inet_sock_set_state,timer:timer_start -p 1 \
+		-o "$work/pid1.stat" >/dev/null 2>&1 &
+	pid1=$!
+	bg+=("$pid1")
+	sleep 0.2
+}
+
+pid1_stop() {
+	if [ -z "$pid1" ]; then
+		echo "n/a n/a"
+		return
+	fi
+	kill -INT "$pid1" 2>/dev/null || true
+	wait "$pid1" 2>/dev/null || true
+	awk -F, '$3 == "sock:inet_sock_set_state" { s = $1 } $3 == "timer:timer_start" { t = $1 }
+		END { print (s ~ /^[0-9]+$/ ? s : "n/a"), (t ~ /^[0-9]+$/ ? t : "n/a") }' "$work/pid1.stat"
+}
+
+# traced ARGS...: one churn measurement with the tracer attached; with
+# count_pid1 set, the hits in PID 1's context go to $work/pid1.hits.
 traced() {
 	local tp
 	start_tracer tracer "$@"
+	[ -z "${count_pid1:-}" ] || pid1_start
 	local t0 c0 r
 	t0=$(date +%s%N)
 	c0=$(cpu_ticks "$tp")
@@ -134,8 +164,10 @@ traced() {
 	prog_stats >"$work/progs"
 	local rss
 	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$tp/status")
+	# Stopped after the tracer: its last reads of the ring come first.
 	kill -INT "$tp"
 	wait "$tp" || true
+	[ -z "${count_pid1:-}" ] || pid1_stop >"$work/pid1.hits"
 	local hz
 	hz=$(getconf CLK_TCK)
 	echo "$r $(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }') $rss"
@@ -163,7 +195,7 @@ unrelated=$!
 bg+=("$unrelated")
 : >"$work/untraced" >"$work/traced" >"$work/pid" >"$work/ratio" >"$work/ratio_pid"
 : >"$work/empty" >"$work/ratio_empty"
-: >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost" >"$work/overflows"
+: >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost" >"$work/overflows" >"$work/pid1"
 : >"$work/busy_u" >"$work/busy_t" >"$work/busy_p" >"$work/busy_z" >"$work/cost"
 port=20000
 for round in $(seq "$ROUNDS"); do
@@ -183,8 +215,10 @@ for round in $(seq "$ROUNDS"); do
 	# Then the cost of each program, and of an empty one on its hook.
 	sysctl -qw kernel.bpf_stats_enabled=1
 	new_ns
-	read -r _ _ sc _ _ _ < <(traced $((port++)))
+	read -r _ _ sc _ _ _ < <(count_pid1=1 traced $((port++)))
 	awk -v c="$sc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
+	echo "$(jq -r '[.untracked_sockets, .tw_unseen_births, .cw_unseen_entries] | @tsv' \
+		"$work/tracer.json")	$(tr ' ' '\t' <"$work/pid1.hits")" >>"$work/pid1"
 	new_ns
 	read -r _ _ sc _ < <(empty $((port++)))
 	awk -v c="$sc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
@@ -292,6 +326,10 @@ wait "$ep" || true
 echo "== losses, per round: ringbuf_full recursion_misses untracked_sockets (must be 0);" \
 	"recursion_misses_benign; of the untracked, tw_unseen_births cw_unseen_entries"
 cat "$work/lost"
+echo "== the same in the bpf_stats rounds, against the hits made while a thread of PID 1 was current," \
+	"where this kernel runs no BPF program: untracked_sockets tw_unseen_births cw_unseen_entries;" \
+	"state tracepoint hits, timer_start hits there (perf stat -p 1)"
+cat "$work/pid1"
 echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"
 
 # rss_nobpf PID: resident kB outside BPF map mappings (the ring buffer is one:

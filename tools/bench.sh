@@ -124,13 +124,14 @@ start_empty() {
 # is current (unless PID 1 loaded it) and counts no miss: softirq on top of
 # such a thread reaches none of ours (README, "What it cannot see"). perf
 # counts the hits made there: pid1_start, then pid1_stop prints "state-hits
-# timer-starts" ("n/a n/a" without perf). Per-task perf events switch on
-# perf's context switch hooks for every task, so only the bpf_stats rounds,
-# whose rates are not used, count them.
+# timer-starts" ("n/a n/a" without perf). Not inherited: what PID 1 starts
+# meanwhile are other processes, which get programs run. Per-task perf
+# events switch on perf's context switch hooks for every task, so only the
+# bpf_stats rounds, whose rates are not used, count them.
 pid1_start() {
 	pid1=
 	command -v perf >/dev/null || return 0
-	perf stat -x, -e sock:inet_sock_set_state,timer:timer_start -p 1 \
+	perf stat --no-inherit -x, -e sock:inet_sock_set_state,timer:timer_start -p 1 \
 		-o "$work/pid1.stat" >/dev/null 2>&1 &
 	pid1=$!
 	bg+=("$pid1")

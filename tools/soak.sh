@@ -5,7 +5,9 @@
 # closed first, and that nothing stays "open" after the churn stops.
 # With perf, also how many sock:inet_sock_set_state hits the kernel counted
 # during the churn that never reached the state program (run nor skipped):
-# transitions no program of any kind could have seen.
+# transitions no program of any kind could have seen, and how many hits were
+# made while a thread of PID 1 was current, where this machine's kernel runs
+# no BPF program.
 #
 #   sudo tools/soak.sh [SECS]    default 3600; INTERVAL=10, TRACER_ARGS="..."
 set -euo pipefail
@@ -60,6 +62,13 @@ fi
 if [ -n "$perf_ok" ]; then
 	# perf's window holds the whole churn with quiet margins either side.
 	state_calls >"$work/calls0"
+	# Over a window holding perf's, the hits made while a thread of PID 1
+	# was current: this machine's kernel runs no BPF program there (README).
+	# Not inherited: processes PID 1 starts meanwhile get programs run.
+	perf stat --no-inherit -p 1 -x, -e sock:inet_sock_set_state -o "$work/perf1" -- sleep $((secs + 3)) &
+	perf1_pid=$!
+	pids+=("$perf1_pid")
+	sleep 0.2
 	perf stat -a -x, -e sock:inet_sock_set_state -o "$work/perf" -- sleep $((secs + 2)) &
 	perf_pid=$!
 	sleep 0.5
@@ -110,6 +119,9 @@ if [ -s "$work/calls1" ]; then
 	echo "sock:inet_sock_set_state during the churn: ${hits} hits (perf), ${calls} reached the state program" \
 		"(runs + recursion misses): $((hits - calls)) never delivered to BPF" \
 		"($(awk -v a=$((hits - calls)) -v b="$hits" 'BEGIN { printf "%.4f", b ? 100 * a / b : 0 }')%)"
+	wait "$perf1_pid" 2>/dev/null || true
+	echo "  hits made while a thread of PID 1 was current, over a window holding perf's (perf stat -p 1):" \
+		"$(awk -F, '/inet_sock_set_state/ { print $1 }' "$work/perf1" 2>/dev/null || echo "n/a")"
 else
 	echo "sock:inet_sock_set_state hits not counted (needs perf with tracepoint events)"
 fi

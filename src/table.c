@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
+/* Header-only: XXH3 inlined here, no library to link. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #define MIN_CAP 64
 /*
@@ -48,14 +51,15 @@ static uint64_t mix(uint64_t x)
 	return x;
 }
 
+/*
+ * XXH3: our keys are 8 to 48 bytes, which it hashes in a few multiplies
+ * with full avalanche. FNV-1a, which this was, takes a dependent multiply
+ * per byte: 18% of the tracer's CPU under churn.
+ */
 uint64_t table__hash(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = XXH3_64bits(data, len);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	h = mix(h);
 	return h ? h : 1;
 }
 

@@ -3,7 +3,7 @@
 # only those missing. Needs root (apt-get).
 set -euo pipefail
 pkgs=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-      libjansson-dev libmnl-dev libmicrohttpd-dev libcap-dev iproute2 jq procps curl
+      libjansson-dev libmnl-dev libmicrohttpd-dev libcap-dev libxxhash-dev iproute2 jq procps curl
       python3 python3-jsonschema prometheus valgrind cppcheck libclang-rt-14-dev linux-perf)
 missing=()
 for p in "${pkgs[@]}"; do

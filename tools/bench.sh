@@ -315,12 +315,12 @@ sysctl -qw kernel.bpf_stats_enabled=1
 echo "== timer hooks without timewait timers (churn closed by RST, ${SECS} s): program, calls, ns/call, calls/conn"
 new_ns
 start_tracer rst
-reset_churn_stats
+reset_churn_stats | tee "$work/rst.tracer"
 kill -INT "$tp"
 wait "$tp" || true
 new_ns
 start_empty
-reset_churn_stats
+reset_churn_stats | tee "$work/rst.empty"
 kill -INT "$ep"
 wait "$ep" || true
 
@@ -377,12 +377,58 @@ for n in $TW_COUNTS; do
 		"table bytes/socket $(awk -v b="$bytes" -v t="$tracked" 'BEGIN { printf "%.0f", t ? b / t : 0 }');" \
 		"RSS growth/socket outside BPF maps $(awk -v a="$rss0" -v b="$rss1" -v t="$tracked" 'BEGIN { printf "%.0f", t ? (b - a) * 1024 / t : 0 }') B;" \
 		"kernel map bytes/socket 0 (timewait sockets need no map entry);" \
-		"lost events $(jq -r '"\(.lost_events) (ring buffer \(.ringbuf_full), recursion misses \(.recursion_misses))"' "$work/tw.json")"
+		"lost events $(jq -r '"\(.lost_events) (ring buffer \(.ringbuf_full), recursion misses \(.recursion_misses))"' "$work/tw.json")" |
+		tee -a "$work/mem.real"
 	ip netns del "$ns"
 done
 
 echo "== memory per tracked TIME_WAIT socket, userspace, births fed to the tracker (any size)"
-"$top/.output/bench-memory" $MEM_COUNTS
+"$top/.output/bench-memory" $MEM_COUNTS | tee "$work/mem.fed"
 
 echo "== report rendering"
-"$top/.output/bench-report" 10000
+"$top/.output/bench-report" 10000 | tee "$work/report"
+
+# The issue's targets, each with its figure from above and by how much it
+# is missed where it is.
+verdict() { awk -v f="$1" -v t="$2" -v dir="$3" 'BEGIN {
+	if (f == "" || f == "n/a") { print "not measured"; exit }
+	if (dir == "max" ? f + 0 <= t + 0 : f + 0 >= t + 0) { print "met"; exit }
+	if (dir == "max" && t == 0) print "NOT MET"
+	else if (dir == "max") printf "NOT MET: %.2fx the target\n", f / t
+	else printf "NOT MET: %.1f%% short\n", t ? 100 * (t - f) / t : 0 }'; }
+target() { printf '%-42s %-44s %s\n' "$1" "$2" "$3"; }
+worst_prog=$(sort -k1,1 "$work/progsum" | awk '$1 !~ /^empty_/ { c[$1] += $2; ns[$1] += $3 }
+	END { for (p in c) if (c[p] && ns[p] / c[p] > w) { w = ns[p] / c[p]; n = p }; printf "%s %.1f\n", n, w }')
+rst_worst=$(awk '$1 ~ /^timer_(start|cancel)_btf$/ && $3 > w { w = $3; n = $1 } END { if (n != "") printf "%s %.1f\n", n, w }' "$work/rst.tracer")
+lost_sum=$(awk '{ r += $1; m += $2 } END { print r + m }' "$work/lost")
+untracked_sum=$(awk '{ u += $3 } END { print u + 0 }' "$work/lost")
+pid1_untracked=$(awk '{ u += $1 } END { print u + 0 }' "$work/pid1")
+pid1_starts=$(awk '{ s += $5 } END { print s + 0 }' "$work/pid1")
+cpu_med=$(median <"$work/cpu")
+# Memory at 1M, real sockets if that step got there, else fed births.
+# table_bytes: the "table bytes/socket" figure of each line.
+table_bytes() { awk '{ for (i = 2; i < NF; i++) if ($(i - 1) == "table" && $i == "bytes/socket") {
+	v = $(i + 1); gsub(/[;,]/, "", v); print $1, $2, v } }'; }
+mem_real=$(table_bytes <"$work/mem.real" | awk '{ n = $2; sub(":", "", n) } n + 0 >= 1000000 { print $3 }' | tail -1)
+mem_fed=$(table_bytes <"$work/mem.fed" | awk '$1 >= 1000000 && $2 == "TIME_WAIT" { print $3 }' | tail -1)
+mem_largest=$(awk '$2 == "TIME_WAIT" && $3 == "sockets:" { n = $1 } END { print n + 0 }' "$work/mem.fed")
+report_ms=$(sed -n 's/.*text \([0-9.]*\) ms, json \([0-9.]*\) ms.*/\1 \2/p' "$work/report" |
+	awk '{ print ($1 > $2) ? $1 : $2 }')
+echo "== targets: figure, verdict"
+target "traced churn >= 0.95 of untraced (median)" "$(median <"$work/ratio")" \
+	"$(verdict "$(median <"$work/ratio")" 0.95 min)"
+target "every BPF program <= 150 ns/call" "${worst_prog:-n/a}" "$(verdict "${worst_prog#* }" 150 max)"
+target "non-timewait timer calls <= 60 ns" "${rst_worst:-n/a} (empty: $(awk '$1 ~ /^empty_timer_(start|cancel)$/ { printf "%s%s", s, $3; s = "/" }' "$work/rst.empty"))" \
+	"$(verdict "${rst_worst#* }" 60 max)"
+target "0 lost events, 0 lossy recursion misses" "$lost_sum in $ROUNDS rounds" "$(verdict "$lost_sum" 0 max)"
+target "0 untracked sockets" "$untracked_sum in $ROUNDS rounds" \
+	"$(verdict "$untracked_sum" 0 max)$([ "$untracked_sum" -eq 0 ] || echo " (bpf_stats rounds: $pid1_untracked untracked, $pid1_starts timer starts in PID 1's context)")"
+target "tracer userspace <= 5% of one core" "${cpu_med}%" "$(verdict "$cpu_med" 5 max)"
+if [ -n "$mem_real" ]; then
+	target "<= 200 B per tracked socket at 1M" "$mem_real B (tables, real 1M step)" "$(verdict "$mem_real" 200 max)"
+elif [ -n "$mem_fed" ]; then
+	target "<= 200 B per tracked socket at 1M" "$mem_fed B (tables, 1M fed births)" "$(verdict "$mem_fed" 200 max)"
+else
+	target "<= 200 B per tracked socket at 1M" "largest step $mem_largest" "not measured at 1M"
+fi
+target "10k-group report <= 50 ms" "${report_ms:-n/a} ms (slower of text, json)" "$(verdict "$report_ms" 50 max)"

@@ -24,5 +24,8 @@ if [[ "$pid1" =~ ^[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$ ]]; then
 else
 	fail "PID 1's hits not counted: '$pid1'"
 fi
+# The targets, each with a verdict: 8 of them, as the issue lists them.
+verdicts=$(sed -n '/^== targets/,$p' "$WORK/bench.out" | grep -cE ' (met|NOT MET.*|not measured at 1M)$')
+check_eq "targets with a verdict" "$verdicts" 8
 [ "$FAILED" -eq 0 ] || say "bench output: $(cat "$WORK/bench.out" "$WORK/bench.err")"
 finish

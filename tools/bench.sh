@@ -165,7 +165,7 @@ traced() {
 	prog_stats >"$work/progs"
 	local rss
 	rss=$(awk '/VmHWM/ { print $2 }' "/proc/$tp/status")
-	# Stopped after the tracer: its last reads of the ring come first.
+	# Counted from before the churn to after the tracer stops: the churn inside.
 	kill -INT "$tp"
 	wait "$tp" || true
 	[ -z "${count_pid1:-}" ] || pid1_stop >"$work/pid1.hits"

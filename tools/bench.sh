@@ -409,8 +409,13 @@ cpu_med=$(median <"$work/cpu")
 # table_bytes: the "table bytes/socket" figure of each line.
 table_bytes() { awk '{ for (i = 2; i < NF; i++) if ($(i - 1) == "table" && $i == "bytes/socket") {
 	v = $(i + 1); gsub(/[;,]/, "", v); print $1, $2, v } }'; }
+# rss_bytes: the "RSS growth/socket" figure of each line.
+rss_bytes() { sed -n 's/^\([^ ]*\) \([^ ]*\) .*RSS growth\/socket[^0-9]*\([0-9]*\) B.*/\1 \2 \3/p'; }
 mem_real=$(table_bytes <"$work/mem.real" | awk '{ n = $2; sub(":", "", n) } n + 0 >= 1000000 { print $3 }' | tail -1)
+mem_real_rss=$(rss_bytes <"$work/mem.real" | awk '{ n = $2; sub(":", "", n) } n + 0 >= 1000000 { print $3 }' | tail -1)
 mem_fed=$(table_bytes <"$work/mem.fed" | awk '$1 >= 1000000 && $2 == "TIME_WAIT" { print $3 }' | tail -1)
+mem_fed_rss=$(rss_bytes <"$work/mem.fed" | awk '$1 >= 1000000 && $2 == "TIME_WAIT" { print $3 }' | tail -1)
+larger() { awk -v a="$1" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
 mem_largest=$(awk '$2 == "TIME_WAIT" && $3 == "sockets:" { n = $1 } END { print n + 0 }' "$work/mem.fed")
 report_ms=$(sed -n 's/.*text \([0-9.]*\) ms, json \([0-9.]*\) ms.*/\1 \2/p' "$work/report" |
 	awk '{ print ($1 > $2) ? $1 : $2 }')
@@ -425,9 +430,11 @@ target "0 untracked sockets" "$untracked_sum in $ROUNDS rounds" \
 	"$(verdict "$untracked_sum" 0 max)$([ "$untracked_sum" -eq 0 ] || echo " (bpf_stats rounds: $pid1_untracked untracked, $pid1_starts timer starts in PID 1's context)")"
 target "tracer userspace <= 5% of one core" "${cpu_med}%" "$(verdict "$cpu_med" 5 max)"
 if [ -n "$mem_real" ]; then
-	target "<= 200 B per tracked socket at 1M" "$mem_real B (tables, real 1M step)" "$(verdict "$mem_real" 200 max)"
+	target "<= 200 B per tracked socket at 1M" "$mem_real B tables, $mem_real_rss B RSS (real 1M step)" \
+		"$(verdict "$(larger "$mem_real" "$mem_real_rss")" 200 max)"
 elif [ -n "$mem_fed" ]; then
-	target "<= 200 B per tracked socket at 1M" "$mem_fed B (tables, 1M fed births)" "$(verdict "$mem_fed" 200 max)"
+	target "<= 200 B per tracked socket at 1M" "$mem_fed B tables, $mem_fed_rss B RSS (1M fed births)" \
+		"$(verdict "$(larger "$mem_fed" "$mem_fed_rss")" 200 max)"
 else
 	target "<= 200 B per tracked socket at 1M" "largest step $mem_largest" "not measured at 1M"
 fi

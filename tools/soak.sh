@@ -34,8 +34,10 @@ ip -n "$ns" link set lo up
 ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65000"
 
 # Reports until well after the churn, so that lost ends get reconciled.
-settle=25
-count=$(((secs + settle) / interval))
+# At least two intervals, and whole ones: the tracer must outlive perf's
+# window (the churn and 2 s), or the delivery count has no end.
+settle=$((2 * interval > 25 ? 2 * interval : 25))
+count=$(((secs + settle + interval - 1) / interval))
 # shellcheck disable=SC2086
 "$top/tcpwaittrace" -o json -P $port ${TRACER_ARGS:-} "$interval" "$count" >"$work/reports" 2>"$work/err" &
 tracer=$!

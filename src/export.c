@@ -217,6 +217,15 @@ static void labels(FILE *out, const struct series *s, const struct metrics_opts 
 		s->role == ROLE_SERVER ? "server" : "client");
 }
 
+/* One sample: NAME{labels EXTRA} V, EXTRA "" or more labels (",le=\"1\""). */
+static void sample_u64(FILE *out, const char *name, const struct series *s,
+		       const struct metrics_opts *m, bool with_state, const char *extra, uint64_t v)
+{
+	fputs(name, out);
+	labels(out, s, m, with_state);
+	fprintf(out, "%s} %llu\n", extra, (unsigned long long)v);
+}
+
 static void merge(struct series *s, const struct group *g)
 {
 	s->count += g->hist.count;
@@ -266,9 +275,12 @@ static struct table *build_series(const struct report *r, const struct metrics_o
 static void prom_histogram(FILE *out, struct table *t, uint8_t state, const char *name,
 			   const char *help, const struct metrics_opts *m)
 {
+	char bucket[96], count[96];
 	struct series *s;
 	size_t pos = 0;
 
+	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+	snprintf(count, sizeof(count), "%s_count", name);
 	fprintf(out, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	while ((s = table__next(t, &pos, NULL))) {
 		uint64_t cum = 0;
@@ -276,21 +288,17 @@ static void prom_histogram(FILE *out, struct table *t, uint8_t state, const char
 		if (s->state != state)
 			continue;
 		for (int k = 0; k < PROM_TOP_SLOT; k++) {
+			char le[32];
+
 			cum += s->log2[k];
-			fprintf(out, "%s_bucket", name);
-			labels(out, s, m, false);
-			fprintf(out, ",le=\"%g\"} %llu\n", (double)(1ULL << (k + 1)) / 1000,
-				(unsigned long long)cum);
+			snprintf(le, sizeof(le), ",le=\"%g\"", (double)(1ULL << (k + 1)) / 1000);
+			sample_u64(out, bucket, s, m, false, le, cum);
 		}
-		fprintf(out, "%s_bucket", name);
-		labels(out, s, m, false);
-		fprintf(out, ",le=\"+Inf\"} %llu\n", (unsigned long long)s->count);
+		sample_u64(out, bucket, s, m, false, ",le=\"+Inf\"", s->count);
 		fprintf(out, "%s_sum", name);
 		labels(out, s, m, false);
 		fprintf(out, "} %.9f\n", s->sum_ns / NS_PER_S);
-		fprintf(out, "%s_count", name);
-		labels(out, s, m, false);
-		fprintf(out, "} %llu\n", (unsigned long long)s->count);
+		sample_u64(out, count, s, m, false, "", s->count);
 	}
 }
 
@@ -301,11 +309,8 @@ static void prom_gauges(FILE *out, struct table *t, const struct metrics_opts *m
 
 	fputs("# HELP tcpwaittrace_open_sockets Sockets in the state now.\n"
 	      "# TYPE tcpwaittrace_open_sockets gauge\n", out);
-	while ((s = table__next(t, &pos, NULL))) {
-		fputs("tcpwaittrace_open_sockets", out);
-		labels(out, s, m, true);
-		fprintf(out, "} %llu\n", (unsigned long long)s->open);
-	}
+	while ((s = table__next(t, &pos, NULL)))
+		sample_u64(out, "tcpwaittrace_open_sockets", s, m, true, "", s->open);
 	fputs("# HELP tcpwaittrace_oldest_open_seconds Age of the oldest socket in the state now.\n"
 	      "# TYPE tcpwaittrace_oldest_open_seconds gauge\n", out);
 	pos = 0;
@@ -320,12 +325,10 @@ static void prom_gauges(FILE *out, struct table *t, const struct metrics_opts *m
 	while ((s = table__next(t, &pos, NULL))) {
 		if (s->state != TCPWT_TIME_WAIT)
 			continue;
-		fputs("tcpwaittrace_time_wait_ended_total", out);
-		labels(out, s, m, false);
-		fprintf(out, ",how=\"expired\"} %llu\n", (unsigned long long)s->expired);
-		fputs("tcpwaittrace_time_wait_ended_total", out);
-		labels(out, s, m, false);
-		fprintf(out, ",how=\"killed\"} %llu\n", (unsigned long long)s->killed);
+		sample_u64(out, "tcpwaittrace_time_wait_ended_total", s, m, false, ",how=\"expired\"",
+			   s->expired);
+		sample_u64(out, "tcpwaittrace_time_wait_ended_total", s, m, false, ",how=\"killed\"",
+			   s->killed);
 	}
 	fputs("# HELP tcpwaittrace_time_wait_taken_over_total Of the killed TIME_WAIT sockets, those a connect() took the tuple of (tcp_tw_reuse).\n"
 	      "# TYPE tcpwaittrace_time_wait_taken_over_total counter\n", out);
@@ -333,9 +336,8 @@ static void prom_gauges(FILE *out, struct table *t, const struct metrics_opts *m
 	while ((s = table__next(t, &pos, NULL))) {
 		if (s->state != TCPWT_TIME_WAIT)
 			continue;
-		fputs("tcpwaittrace_time_wait_taken_over_total", out);
-		labels(out, s, m, false);
-		fprintf(out, "} %llu\n", (unsigned long long)s->taken_over);
+		sample_u64(out, "tcpwaittrace_time_wait_taken_over_total", s, m, false, "",
+			   s->taken_over);
 	}
 }
 

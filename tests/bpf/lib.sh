@@ -129,6 +129,18 @@ cw_sockets() {
 		.completed + .open] | add' "$OUT"
 }
 
+# check_cw_per_conn NAME PORT CONNS: one CLOSE_WAIT per connection on PORT,
+# but for sockets whose transitions reached no program at all (the tracer
+# run with --verify-delivery counts those hits: on this machine, hits made
+# while a thread of PID 1 is current; README, "What it cannot see").
+check_cw_per_conn() {
+	local cw undelivered
+	cw=$(cw_sockets "$2")
+	undelivered=$(jq '.undelivered_events // 0' "$OUT")
+	check_le "$1, at most" "$cw" "$3"
+	check_ge "$1, but for hits no program saw ($undelivered)" "$cw" $(($3 - undelivered))
+}
+
 # group STATE PORT ROLE [PID]: the report's group, as compact JSON, or empty.
 group() {
 	jq -c --arg st "$1" --argjson port "$2" --arg role "$3" --argjson pid "${4:-0}" \

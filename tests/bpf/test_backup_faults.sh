@@ -35,8 +35,9 @@ tracer_stop
 check_ge "connections churned" "$conns" 10000
 check_ge "skips injected and made up (benign)" "$(jq .recursion_misses_benign "$OUT")" "$conns"
 check_le "lost: at most the kernel's own skips of the backup" "$(jq .recursion_misses "$OUT")" "$bak_misses"
-check_eq "no CLOSE_WAIT exit without its entry" "$(jq .cw_unseen_entries "$OUT")" 0
-check_eq "one CLOSE_WAIT per connection on the server's port" "$(cw_sockets $PORT)" "$conns"
+check_le "no CLOSE_WAIT exit without its entry, but for hits no program saw" \
+	"$(jq .cw_unseen_entries "$OUT")" "$(jq .undelivered_events "$OUT")"
+check_cw_per_conn "one CLOSE_WAIT per connection on the server's port" $PORT "$conns"
 check_le "timewait births not seen: at most those lost" "$(jq .tw_unseen_births "$OUT")" \
 	$(($(jq .recursion_misses "$OUT") + bak_misses + conns / 1000))
 hits=$(jq .state_hits "$OUT")

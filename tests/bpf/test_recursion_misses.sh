@@ -12,12 +12,12 @@
 PORT=18042
 netns_new NS
 
-tracer_start
+tracer_start --verify-delivery
 conns=$(churn 10)
 tracer_stop
 check_ge "tp_btf: churn made the kernel skip the state program" "$(jq .recursion_misses_benign "$OUT")" 10
 check_eq "tp_btf: the backup made up every miss (none lost)" "$(jq .recursion_misses "$OUT")" 0
-check_eq "tp_btf: one CLOSE_WAIT per connection on the server's port" "$(cw_sockets $PORT)" "$conns"
+check_cw_per_conn "tp_btf: one CLOSE_WAIT per connection on the server's port" $PORT "$conns"
 
 tracer_start --classic-tracepoints
 churn 3 >/dev/null

@@ -46,12 +46,18 @@ killed_open() {
 
 # Born while tracing.
 netns_new A
-tracer_start
+tracer_start --verify-delivery
 timewaits "$A" $PORT $N
 purge "$A"
 tracer_stop
-# Those killed early by their own kill, the rest by the namespace's.
-check_eq "born while tracing: killed, open" "$(killed_open $PORT)" "$N 0"
+# Those killed early by their own kill, the rest by the namespace's; short
+# only of births whose hits no program saw (on this machine, hits made
+# while a thread of PID 1 is current).
+read -r killed open < <(killed_open $PORT)
+check_eq "born while tracing: none open" "$open" 0
+check_le "born while tracing: killed, at most" "$killed" "$N"
+check_ge "born while tracing: killed, but for hits no program saw" "$killed" \
+	$((N - $(jq .undelivered_events "$OUT")))
 check_eq "every purged timewait socket counted" "$(jq .tw_netns_purged "$OUT")" "$TW"
 check_eq "nothing lost" "$(jq .lost_events "$OUT")" 0
 

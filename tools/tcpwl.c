@@ -110,6 +110,7 @@ static const char usage_text[] =
 "       tcpwl churn-client --port P [--addr A] [--duration SECS] [--workers K]\n"
 "                    [--hold MS] [--mode close-first|reset] [--sources N]\n"
 "       tcpwl ack --port P [--addr A] --bind SRCADDR --from-port SP\n"
+"       tcpwl timer-loop [--addr A] [--count N]\n"
 "defaults: --addr 127.0.0.1 (IPv6 if it contains ':'), --count 1, --hold 0,\n"
 "          --linger 0, --timeout 30, --duration 10, --workers 1, --sources 1.\n"
 "--sources N: connect from source addresses 127.0.1.1 .. 127.0.1.N in turn\n"
@@ -128,6 +129,9 @@ static const char usage_text[] =
 "          a timewait socket there re-arms its timer (out of window, it answers\n"
 "          with an ACK; set net.ipv4.tcp_rfc1337=1 so that the RST this draws\n"
 "          does not kill it).\n"
+"timer-loop: re-arms one connection's keepalive timer N times (TCP_KEEPIDLE\n"
+"          between 10 s and 7000 s), each a timer_start and a timer_cancel\n"
+"          on a timer that is not a timewait timer; prints the CPU per re-arm.\n"
 "Only loopback addresses (127.0.0.0/8, ::1) are accepted.\n";
 
 static void quit(int code, const char *fmt, ...)
@@ -963,6 +967,46 @@ static int run_ack(struct opts *o)
 	return 0;
 }
 
+/*
+ * timer-loop: one connection's keepalive timer re-armed --count times, each a
+ * timer_start and a timer_cancel on a timer that is not a timewait timer,
+ * with nothing else in between but the setsockopt() (caches stay hot). Its
+ * idle time alternates between two far apart, so that each re-arm moves the
+ * timer to another wheel bucket: one re-armed within its bucket fires no
+ * tracepoint.
+ */
+static int run_timer_loop(struct opts *o)
+{
+	static const int idle[2] = { 10, 7000 }; /* seconds */
+	long long t0, t1;
+	struct timespec c0, c1;
+	int lfd, cfd, sfd, one = 1;
+	long i;
+
+	o->port = 0;
+	lfd = tcp_listen(o, 1, &o->port);
+	cfd = tcp_connect(o, 0);
+	sfd = accept(lfd, NULL, NULL);
+	if (sfd < 0)
+		die("accept");
+	if (setsockopt(cfd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)))
+		die("setsockopt SO_KEEPALIVE");
+	t0 = now_ns();
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	for (i = 0; i < o->count; i++)
+		if (setsockopt(cfd, IPPROTO_TCP, TCP_KEEPIDLE, &idle[i & 1], sizeof(int)))
+			die("setsockopt TCP_KEEPIDLE");
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	t1 = now_ns();
+	printf("rearms=%ld cpu_ns_per_rearm=%.1f wall_ns_per_rearm=%.1f\n", o->count,
+	       ((c1.tv_sec - c0.tv_sec) * 1e9 + (c1.tv_nsec - c0.tv_nsec)) / o->count,
+	       (double)(t1 - t0) / o->count);
+	close(sfd);
+	close(cfd);
+	close(lfd);
+	return 0;
+}
+
 struct command {
 	const char *name;
 	const char *opts;	/* allowed option codes */
@@ -983,6 +1027,7 @@ static const struct command commands[] = {
 	{ "churn-client", "padwHmS", BIT(MODE_CLOSE_FIRST) | BIT(MODE_RESET), MODE_CLOSE_FIRST,
 	  run_churn_client },
 	{ "ack", "pabF", 0, MODE_NONE, run_ack },
+	{ "timer-loop", "ac", 0, MODE_NONE, run_timer_loop },
 };
 
 static const struct option longopts[] = {

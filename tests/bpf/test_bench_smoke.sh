@@ -24,6 +24,23 @@ if [[ "$pid1" =~ ^[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$ ]]; then
 else
 	fail "PID 1's hits not counted: '$pid1'"
 fi
+# The timer programs on one timer re-armed in a loop: each program's cost,
+# the loop's own, and a verdict on them.
+loop=$(sed -n '/re-armed in a loop/,/^per hook call/p' "$WORK/bench.out")
+for line in timer_start_btf timer_cancel_btf empty_timer_start empty_timer_cancel "no program" \
+	"empty programs" tcpwaittrace; do
+	if grep -qE "^$line +[0-9]+\.[0-9] " <<<"$loop"; then say "ok: loop figure '$line'"; else fail "no loop figure '$line'"; fi
+done
+if grep -qE '^per hook call, above no program \(medians\): empty -?[0-9.]+ ns, tcpwaittrace -?[0-9.]+ ns' <<<"$loop"; then
+	say "ok: loop cost per hook call"
+else
+	fail "no loop cost per hook call"
+fi
+if grep -qE '^non-timewait timer calls .* loop: (met|NOT MET)' "$WORK/bench.out"; then
+	say "ok: loop verdict"
+else
+	fail "no loop verdict"
+fi
 # The targets, each with a verdict: 8 of them, as the issue lists them.
 verdicts=$(sed -n '/^== targets/,$p' "$WORK/bench.out" | grep -cE ' (met|NOT MET.*|not measured at 1M)$')
 check_eq "targets with a verdict" "$verdicts" 8

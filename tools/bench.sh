@@ -332,10 +332,10 @@ wait "$ep" || true
 # The same hooks on one timer in a loop: `tcpwl timer-loop` re-arms a
 # connection's keepalive timer (a timer_start and a timer_cancel each), with
 # nothing in between but a setsockopt(), so caches stay hot, as where an
-# empty program costs the 57 ns. Each run, empty programs then the
-# tracer: the loop's CPU per re-arm with bpf_stats off (against no program:
-# the whole cost of a call, dispatch included), then each program's ns/call
-# with bpf_stats on.
+# empty program costs the 57 ns. Each round, no program, then empty
+# programs and the tracer (which first alternates): the loop's CPU per
+# re-arm with bpf_stats off (against no program: the whole cost of a call,
+# dispatch included), then each program's ns/call with bpf_stats on.
 timer_loop() { ip netns exec "$ns" "$WL" timer-loop --count "$TIMER_REARMS" |
 	sed -n 's/.*cpu_ns_per_rearm=\([0-9.]*\).*/\1/p'; }
 # loop_stats NAME: the loop's CPU per re-arm without bpf_stats into

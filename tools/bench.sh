@@ -401,6 +401,73 @@ per_call() { awk -v a="$(median <"$work/$1")" -v b="$loop_none" 'BEGIN { printf 
 echo "per hook call, above no program (medians): empty $(per_call loop.empty.off) ns, tcpwaittrace $(per_call loop.tracer.off) ns;" \
 	"with bpf_stats on: empty $(per_call loop.empty.on) ns, tcpwaittrace $(per_call loop.tracer.on) ns"
 
+# Where the machine's CPU goes, as users run it (bpf_stats off, which sees
+# neither a hook's dispatch nor the tracer's process): perf samples the whole
+# machine during one churn untraced, with the empty programs and traced.
+# Without a hardware PMU (this VM) perf samples on cpu-clock, which cannot
+# fire while interrupts are off: such a region's samples land on the
+# _raw_spin_unlock_irqrestore that ends it, put in a bucket by its caller
+# (the timer tracepoints fire under the timer base's lock).
+# profile NAME PORT: the churn under perf, its samples in buckets into
+# $work/prof.NAME ("bucket percent" lines).
+profile() {
+	command -v perf >/dev/null || return 0
+	perf record -a -g -F 2999 -o "$work/perf.data" -- sleep "$SECS" >/dev/null 2>&1 &
+	local pr=$!
+	churn "$2" >/dev/null
+	wait "$pr" || true
+	perf script -i "$work/perf.data" -F comm,ip,sym 2>/dev/null | awk '
+	function flush() {
+		if (!n) return
+		tot++
+		b = "other"
+		if (comm == "tcpwaittrace") b = "process"
+		else if (f[1] ~ /^bpf_prog_/) b = "programs"
+		else if (f[1] ~ /^(bpf_trace_run|__bpf_trace_|__traceiter_|__bpf_prog_(enter|exit)|_*bpf_ringbuf|bpf_get_current|bpf_ktime|bpf_skc_to|bpf_probe_read|bpf_map_lookup|percpu_array_map)/) b = "dispatch"
+		else if (f[1] == "_raw_spin_unlock_irqrestore" && f[2] ~ /^(__mod_timer|timer_delete|timer_shutdown_sync|add_timer)/) b = "timers"
+		c[b]++
+		n = 0
+	}
+	/^\t/ { f[++n] = $2; next }
+	{ flush(); comm = $1 }
+	END {
+		flush()
+		for (b in c) printf "%s %.2f\n", b, 100 * c[b] / tot
+		printf "samples %d\n", tot
+	}' >"$work/prof.$1"
+	rm -f "$work/perf.data"
+}
+new_ns
+sysctl -qw kernel.bpf_stats_enabled=0
+profile untraced $((port++))
+new_ns
+start_empty
+profile empty $((port++))
+kill -INT "$ep"
+wait "$ep" || true
+new_ns
+start_tracer prof
+profile traced $((port++))
+kill -INT "$tp"
+wait "$tp" || true
+# share FILE BUCKET: that bucket's percent in a profile (0 if none).
+share() { awk -v b="$2" '$1 == b { v = $2 } END { printf "%.2f", v + 0 }' "$work/prof.$1"; }
+echo "== where the machine's CPU goes under churn (perf record -a, ${SECS} s each, bpf_stats off): % of samples, untraced, empty programs, tcpwaittrace"
+if [ -s "$work/prof.traced" ]; then
+	for b in "timers:timer code with interrupts off" "dispatch:BPF dispatch and helpers elsewhere" \
+		"programs:BPF programs" "process:the tracer's process"; do
+		printf '%-44s %6s %6s %6s\n' "${b#*:}" "$(share untraced "${b%%:*}")" "$(share empty "${b%%:*}")" \
+			"$(share traced "${b%%:*}")"
+	done
+	above() { awk -v a="$(share "$1" timers)" -v b="$(share "$1" dispatch)" -v c="$(share "$1" programs)" \
+		-v d="$(share "$1" process)" -v u="$(awk '$1 ~ /^(timers|dispatch|programs|process)$/ { s += $2 } END { print s + 0 }' "$work/prof.untraced")" \
+		'BEGIN { printf "%.1f", a + b + c + d - u }'; }
+	echo "above untraced, those four: empty programs $(above empty)%, tcpwaittrace $(above traced)%" \
+		"(samples: $(share untraced samples | cut -d. -f1), $(share empty samples | cut -d. -f1), $(share traced samples | cut -d. -f1))"
+else
+	echo "not measured: no perf"
+fi
+
 echo "== losses, per round: ringbuf_full recursion_misses untracked_sockets (must be 0);" \
 	"recursion_misses_benign; of the untracked, tw_unseen_births cw_unseen_entries"
 cat "$work/lost"

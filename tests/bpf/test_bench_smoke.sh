@@ -41,6 +41,24 @@ if grep -qE '^non-timewait timer calls .* loop: (met|NOT MET)' "$WORK/bench.out"
 else
 	fail "no loop verdict"
 fi
+# The whole machine's profile: each bucket a figure for each of the three.
+prof=$(sed -n "/^== where the machine's CPU goes/,/^above untraced/p" "$WORK/bench.out")
+for line in "timer code with interrupts off" "BPF dispatch and helpers elsewhere" "BPF programs" \
+	"the tracer's process"; do
+	if grep -qE "^$line +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+$" <<<"$prof"; then
+		say "ok: profile figures '$line'"
+	else
+		fail "no profile figures '$line'"
+	fi
+done
+# The tracer's own process and programs were sampled.
+tracer_share=$(sed -n "s/^the tracer's process .* \([0-9]*\)\.\([0-9]*\)$/\1\2/p" <<<"$prof" | sed 's/^0*//')
+check_ge "tracer's process in the profile (x100)" "${tracer_share:-0}" 1
+if grep -qE '^above untraced, those four: empty programs -?[0-9.]+%, tcpwaittrace -?[0-9.]+% \(samples: [1-9][0-9]*, [1-9][0-9]*, [1-9][0-9]*\)' <<<"$prof"; then
+	say "ok: profile total above untraced"
+else
+	fail "no profile total above untraced"
+fi
 # The targets, each with a verdict: 8 of them, as the issue lists them.
 verdicts=$(sed -n '/^== targets/,$p' "$WORK/bench.out" | grep -cE ' (met|NOT MET.*|not measured at 1M)$')
 check_eq "targets with a verdict" "$verdicts" 8

@@ -125,6 +125,24 @@ start_empty() {
 	wait_ready "$work/empty.out" '^Attached'
 }
 
+# with_empty CMD...: CMD run with the empty programs attached.
+with_empty() {
+	start_empty
+	"$@"
+	kill -INT "$ep"
+	wait "$ep" || true
+}
+
+# with_tracer NAME CMD...: CMD run with the tracer attached (start_tracer NAME).
+with_tracer() {
+	local name=$1
+	shift
+	start_tracer "$name"
+	"$@"
+	kill -INT "$tp"
+	wait "$tp" || true
+}
+
 # This machine's kernel runs no BPF tracing program while a thread of PID 1
 # is current (unless PID 1 loaded it) and counts no miss: softirq on top of
 # such a thread reaches none of ours (README, "What it cannot see"). perf
@@ -319,15 +337,11 @@ reset_churn_stats() {
 sysctl -qw kernel.bpf_stats_enabled=1
 echo "== timer hooks without timewait timers (churn closed by RST, ${SECS} s): program, calls, ns/call, calls/conn"
 new_ns
-start_tracer rst
-reset_churn_stats | tee "$work/rst.tracer"
-kill -INT "$tp"
-wait "$tp" || true
+with_tracer rst reset_churn_stats >"$work/rst.tracer"
+cat "$work/rst.tracer"
 new_ns
-start_empty
-reset_churn_stats | tee "$work/rst.empty"
-kill -INT "$ep"
-wait "$ep" || true
+with_empty reset_churn_stats >"$work/rst.empty"
+cat "$work/rst.empty"
 
 # The same hooks on one timer in a loop: `tcpwl timer-loop` re-arms a
 # connection's keepalive timer (a timer_start and a timer_cancel each), with
@@ -355,29 +369,17 @@ loop_stats() {
 }
 : >"$work/loop.none.off" >"$work/loop.empty.off" >"$work/loop.tracer.off" >"$work/loop.progs"
 : >"$work/loop.empty.on" >"$work/loop.tracer.on"
-loop_empty() {
-	start_empty
-	loop_stats empty
-	kill -INT "$ep"
-	wait "$ep" || true
-}
-loop_tracer() {
-	start_tracer loop
-	loop_stats tracer
-	kill -INT "$tp"
-	wait "$tp" || true
-}
 for round in $(seq "$ROUNDS"); do
 	new_ns
 	sysctl -qw kernel.bpf_stats_enabled=0
 	timer_loop >>"$work/loop.none.off"
 	# Which goes first alternates: no order favoured.
 	if [ $((round % 2)) -eq 1 ]; then
-		loop_empty
-		loop_tracer
+		with_empty loop_stats empty
+		with_tracer loop loop_stats tracer
 	else
-		loop_tracer
-		loop_empty
+		with_tracer loop loop_stats tracer
+		with_empty loop_stats empty
 	fi
 done
 echo "== timer hooks on one keepalive timer re-armed in a loop (not a timewait timer; caches hot): $ROUNDS runs of $TIMER_REARMS re-arms, each a timer_start and a timer_cancel"
@@ -441,15 +443,9 @@ new_ns
 sysctl -qw kernel.bpf_stats_enabled=0
 profile untraced $((port++))
 new_ns
-start_empty
-profile empty $((port++))
-kill -INT "$ep"
-wait "$ep" || true
+with_empty profile empty $((port++))
 new_ns
-start_tracer prof
-profile traced $((port++))
-kill -INT "$tp"
-wait "$tp" || true
+with_tracer prof profile traced $((port++))
 # share FILE BUCKET: that bucket's percent in a profile (0 if none).
 share() { awk -v b="$2" '$1 == b { v = $2 } END { printf "%.2f", v + 0 }' "$work/prof.$1"; }
 echo "== where the machine's CPU goes under churn (perf record -a, ${SECS} s each, bpf_stats off): % of samples, untraced, empty programs, tcpwaittrace"

@@ -385,10 +385,14 @@ done
 echo "== timer hooks on one keepalive timer re-armed in a loop (not a timewait timer; caches hot): $ROUNDS runs of $TIMER_REARMS re-arms, each a timer_start and a timer_cancel"
 echo "bpf_stats, ns/call:"
 printf '%-28s %10s %s\n' "" median spread
+# Each program's median, also kept in loop.medians for the verdicts.
+: >"$work/loop.medians"
 for p in timer_start_btf timer_cancel_btf empty_timer_start empty_timer_cancel; do
 	awk -v p="$p" '$1 == p { print $3 }' "$work/loop.progs" >"$work/loop.$p"
 	if [ -s "$work/loop.$p" ]; then
-		printf '%-28s %10.1f %s\n' "$p" "$(median <"$work/loop.$p")" "$(spread <"$work/loop.$p")"
+		m=$(median <"$work/loop.$p")
+		echo "$p $m" >>"$work/loop.medians"
+		printf '%-28s %10.1f %s\n' "$p" "$m" "$(spread <"$work/loop.$p")"
 	fi
 done
 echo "the loop's CPU per re-arm (ns; two hook calls each):"
@@ -541,11 +545,9 @@ worst_prog=$(sort -k1,1 "$work/progsum" | awk '$1 !~ /^empty_/ { c[$1] += $2; ns
 	END { for (p in c) if (c[p] && ns[p] / c[p] > w) { w = ns[p] / c[p]; n = p }; printf "%s %.1f\n", n, w }')
 rst_worst=$(awk '$1 ~ /^timer_(start|cancel)_btf$/ && $3 > w { w = $3; n = $1 } END { if (n != "") printf "%s %.1f\n", n, w }' "$work/rst.tracer")
 # The slower timer program in the loop (medians), and the empty ones there.
-loop_worst=$(for p in timer_start_btf timer_cancel_btf; do
-	if [ -s "$work/loop.$p" ]; then echo "$p $(median <"$work/loop.$p")"; fi; done |
-	awk '$2 > w { w = $2; n = $1 } END { if (n != "") printf "%s %.1f\n", n, w }')
-loop_empty=$(for p in empty_timer_start empty_timer_cancel; do
-	if [ -s "$work/loop.$p" ]; then printf '%.1f\n' "$(median <"$work/loop.$p")"; fi; done | paste -sd/)
+loop_worst=$(awk '$1 ~ /^timer_(start|cancel)_btf$/ && $2 > w { w = $2; n = $1 }
+	END { if (n != "") printf "%s %.1f\n", n, w }' "$work/loop.medians")
+loop_empty=$(awk '$1 ~ /^empty_timer_(start|cancel)$/ { printf "%s%.1f", s, $2; s = "/" }' "$work/loop.medians")
 lost_sum=$(awk '{ r += $1; m += $2 } END { print r + m }' "$work/lost")
 untracked_sum=$(awk '{ u += $3 } END { print u + 0 }' "$work/lost")
 pid1_untracked=$(awk '{ u += $1 } END { print u + 0 }' "$work/pid1")

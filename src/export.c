@@ -389,6 +389,19 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 		     "# TYPE tcpwaittrace_tw_netns_purged_total counter\n"
 		     "tcpwaittrace_tw_netns_purged_total %llu\n",
 		(unsigned long long)r->tw_netns_purged);
+	fprintf(out, "# HELP tcpwaittrace_tracer_cpu_seconds_total CPU time of the tracer's process since tracing began.\n"
+		     "# TYPE tcpwaittrace_tracer_cpu_seconds_total counter\n"
+		     "tcpwaittrace_tracer_cpu_seconds_total %.6f\n",
+		r->tracer_cpu_s);
+	/* Only when the kernel counts them (kernel.bpf_stats_enabled): absent is not zero. */
+	if (report__bpf_measured(r))
+		fprintf(out, "# HELP tcpwaittrace_bpf_run_seconds_total Time in the tracer's BPF programs while kernel.bpf_stats_enabled=1.\n"
+			     "# TYPE tcpwaittrace_bpf_run_seconds_total counter\n"
+			     "tcpwaittrace_bpf_run_seconds_total %.9f\n"
+			     "# HELP tcpwaittrace_bpf_runs_total Runs of the tracer's BPF programs while kernel.bpf_stats_enabled=1.\n"
+			     "# TYPE tcpwaittrace_bpf_runs_total counter\n"
+			     "tcpwaittrace_bpf_runs_total %llu\n",
+			r->bpf_run_time_ns / 1e9, (unsigned long long)r->bpf_runs);
 	table__free(t);
 	return ferror(out) ? -EIO : 0;
 }

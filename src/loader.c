@@ -183,27 +183,36 @@ int loader__drain(struct loader *l)
 	return err < 0 && err != -EINTR ? err : 0;
 }
 
-static uint64_t prog_misses(struct bpf_program *p)
+/* The kernel's counters of program p, zeroed when it has none. */
+static void prog_info(struct bpf_program *p, struct bpf_prog_info *info)
 {
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info);
+	__u32 len = sizeof(*info);
 	int fd = bpf_program__fd(p);
 
-	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
-		return 0;
+	memset(info, 0, sizeof(*info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, info, &len))
+		memset(info, 0, sizeof(*info));
+}
+
+static uint64_t prog_misses(struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+
+	prog_info(p, &info);
 	return info.recursion_misses;
 }
 
 /*
- * Recursion misses: the kernel skipped a program that was already running on
- * that CPU. Which of them lost an event:
+ * Runs and run time of all our programs (the kernel counts them only while
+ * kernel.bpf_stats_enabled=1), and recursion misses: the kernel skipped a
+ * program that was already running on that CPU. Which of them lost an event:
  * - the state program: those its backup did not handle (classic tracepoint
  *   programs have no backup: all of them are skipped together);
  * - its backup: only when the main program was skipped too, counted above;
  * - a timer program (no backup: they cannot nest): every one.
  * Skips injected by --fault-skip count as the kernel's own.
  */
-static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
+static void count_programs(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 {
 	uint64_t handled = __atomic_load_n(&s->bss->state_backups_handled, __ATOMIC_RELAXED);
 	uint64_t fault_main = __atomic_load_n(&s->bss->fault_main_skips, __ATOMIC_RELAXED);
@@ -212,11 +221,15 @@ static void count_misses(struct tcpwaittrace_bpf *s, struct loader_counters *c)
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, s->obj) {
+		struct bpf_prog_info info;
 		uint64_t m;
 
 		if (!bpf_program__autoload(p))
 			continue;
-		m = prog_misses(p);
+		prog_info(p, &info);
+		c->bpf_runs += info.run_cnt;
+		c->bpf_run_time_ns += info.run_time_ns;
+		m = info.recursion_misses;
 		total += m;
 		if (p == s->progs.set_state_btf || p == s->progs.set_state_tp)
 			state += m;
@@ -235,7 +248,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
 	c->tw_netns_purged = __atomic_load_n(&s->bss->tw_netns_purged, __ATOMIC_RELAXED);
-	count_misses(s, c);
+	count_programs(s, c);
 }
 
 uint64_t loader__state_reached(struct loader *l)

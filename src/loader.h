@@ -20,6 +20,9 @@ struct loader_counters {
 	uint64_t recursion_misses_benign;
 	/* Timewait sockets killed by their namespace's deletion (not lost). */
 	uint64_t tw_netns_purged;
+	/* Our programs' runs and time in them: counted only while kernel.bpf_stats_enabled=1. */
+	uint64_t bpf_runs;
+	uint64_t bpf_run_time_ns;
 };
 
 /*

@@ -40,6 +40,7 @@ struct run {
 	struct loader *loader;
 	struct delivery *delivery; /* --verify-delivery */
 	uint64_t start_ns;
+	double start_cpu_s; /* this process's CPU when tracing began */
 	time_t wall_start;
 	struct utsname uts;
 	struct metrics_opts metrics;
@@ -55,6 +56,31 @@ static uint64_t now_ns(void)
 	/* The clock of bpf_ktime_get_ns(). */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* User and system CPU time of this process, all threads, in seconds. */
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* kernel.bpf_stats_enabled now: 0 or 1; -1 when it cannot be read. */
+static int bpf_stats_enabled(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }
 
 static void on_signal(int sig)
@@ -181,6 +207,10 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->recursion_misses = c.recursion_misses;
 	rep->recursion_misses_benign = c.recursion_misses_benign;
 	rep->tw_netns_purged = c.tw_netns_purged;
+	rep->tracer_cpu_s = cpu_seconds() - r->start_cpu_s;
+	rep->bpf_runs = c.bpf_runs;
+	rep->bpf_run_time_ns = c.bpf_run_time_ns;
+	rep->bpf_stats_enabled = bpf_stats_enabled();
 	rep->stats = tracker__stats(r->tracker);
 	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births +
 				 rep->stats->cw_unseen_entries;
@@ -380,6 +410,7 @@ int main(int argc, char **argv)
 		}
 	}
 	r.start_ns = now_ns();
+	r.start_cpu_s = cpu_seconds();
 	tracker__set_start(r.tracker, r.start_ns);
 	r.wall_start = time(NULL);
 	seed_existing(&r);

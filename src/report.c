@@ -326,6 +326,28 @@ static void print_findings(FILE *out, const struct report *r)
 		fputc('\n', out);
 }
 
+/* What tracing costs the host: the tracer's CPU, and its programs' when the kernel counts it. */
+static void print_own_cost(FILE *out, const struct report *r)
+{
+	double el = r->elapsed_s;
+
+	fprintf(out, "\ntcpwaittrace's own cost: %.3f s of CPU in its process", r->tracer_cpu_s);
+	if (el > 0)
+		fprintf(out, " (%.1f%% of one CPU)", 100 * r->tracer_cpu_s / el);
+	if (!report__bpf_measured(r)) {
+		fprintf(out, ";\nits BPF programs' time is not counted: sysctl kernel.bpf_stats_enabled=1 "
+			     "counts it.\n");
+		return;
+	}
+	fprintf(out, ";\nits BPF programs %.3f s", r->bpf_run_time_ns / 1e9);
+	if (el > 0)
+		fprintf(out, " (%.1f%% of one CPU)", 100 * r->bpf_run_time_ns / 1e9 / el);
+	if (r->bpf_runs)
+		fprintf(out, ", %llu runs of %.0f ns", (unsigned long long)r->bpf_runs,
+			(double)r->bpf_run_time_ns / r->bpf_runs);
+	fprintf(out, "%s.\n", r->bpf_stats_enabled == 1 ? "" : " while bpf_stats was on");
+}
+
 void report__text(FILE *out, const struct report *r)
 {
 	char when[32];
@@ -342,6 +364,7 @@ void report__text(FILE *out, const struct report *r)
 	print_oldest(out, "CLOSE_WAIT", r->oldest_cw, r->n_cw);
 	print_oldest(out, "TIME_WAIT", r->oldest_tw, r->n_tw);
 	print_dests(out, r);
+	print_own_cost(out, r);
 	if (r->verifying)
 		fprintf(out, "\nDelivery: %llu hits of sock:inet_sock_set_state counted by perf, "
 			"%llu of them reached no BPF program.\n",
@@ -590,6 +613,15 @@ int report__json_write(FILE *out, const struct report *r)
 	key_u64(&w, "tw_netns_purged", r->tw_netns_purged);
 	key_u64_or_null(&w, "state_hits", r->verifying, r->state_hits);
 	key_u64_or_null(&w, "undelivered_events", r->verifying, r->undelivered);
+	jsonw_key(&w, "tracer_cpu_s");
+	jsonw_double(&w, r->tracer_cpu_s);
+	key_u64_or_null(&w, "bpf_runs", report__bpf_measured(r), r->bpf_runs);
+	key_u64_or_null(&w, "bpf_run_time_ns", report__bpf_measured(r), r->bpf_run_time_ns);
+	jsonw_key(&w, "bpf_stats_enabled");
+	if (r->bpf_stats_enabled < 0)
+		jsonw_null(&w);
+	else
+		jsonw_bool(&w, r->bpf_stats_enabled == 1);
 	if (r->stats) {
 		key_u64(&w, "tracked_sockets", r->stats->tracked_sockets);
 		key_u64(&w, "tracked_bytes", r->stats->tracked_bytes);

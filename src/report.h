@@ -2,6 +2,7 @@
 #ifndef TCPWT_REPORT_H
 #define TCPWT_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "agg.h"
 #include "cli.h"
@@ -37,6 +38,12 @@ struct report {
 	uint64_t state_hits;
 	uint64_t undelivered;
 	const struct tracker_stats *stats;
+	/* The tracer's own cost since tracing began. */
+	double tracer_cpu_s; /* user and system CPU of its process */
+	/* Its BPF programs' runs and time: the kernel counts them only while bpf_stats is on. */
+	uint64_t bpf_runs;
+	uint64_t bpf_run_time_ns;
+	int bpf_stats_enabled; /* kernel.bpf_stats_enabled now: 0, 1, or -1 unknown */
 	const char *host;
 	const char *kernel;
 };
@@ -46,6 +53,12 @@ struct report {
 static inline uint64_t report__lost_events(const struct report *r)
 {
 	return r->ringbuf_full + r->recursion_misses + r->undelivered;
+}
+
+/* Whether the BPF programs' run time was measured: bpf_stats is on, or was. */
+static inline bool report__bpf_measured(const struct report *r)
+{
+	return r->bpf_runs || r->bpf_stats_enabled == 1;
 }
 
 void report__text(FILE *out, const struct report *r);

@@ -78,6 +78,17 @@ TEST(export_prom)
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} 7"),
 		    "undelivered counter when measured");
 	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tw_netns_purged_total 12\n"), "purged counter");
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tracer_cpu_seconds_total 0.000000\n"), "tracer CPU");
+	ASSERT_FALSE(strstr(t, "tcpwaittrace_bpf_run"), "programs' time only when counted");
+	free(t);
+	s.rep.tracer_cpu_s = 1.25;
+	s.rep.bpf_stats_enabled = 1;
+	s.rep.bpf_runs = 40;
+	s.rep.bpf_run_time_ns = 4000;
+	t = export__prom_string(&s.rep, &m, &len);
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tracer_cpu_seconds_total 1.250000\n"), "tracer CPU");
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_bpf_run_seconds_total 0.000004000\n") &&
+		    strstr(t, "\ntcpwaittrace_bpf_runs_total 40\n"), "programs' time when counted");
 	free(t);
 	s.rep.n_dests = 0;
 	t = export__prom_string(&s.rep, &m, &len);

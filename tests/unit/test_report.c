@@ -401,3 +401,50 @@ TEST(report_json_line)
 	free(buf);
 	sample_done(&s);
 }
+
+/* The tracer's own cost: its CPU always, its programs' only when the kernel counted them. */
+TEST(report_own_cost)
+{
+	struct sample s;
+	json_t *root;
+	char *t;
+
+	sample_build(&s, "java");
+	s.rep.tracer_cpu_s = 0.12;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "own cost: 0.120 s of CPU in its process (2.0% of one CPU);") != NULL,
+		    "CPU and its share of the 6 s traced");
+	ASSERT_TRUE(strstr(t, "BPF programs' time is not counted: sysctl kernel.bpf_stats_enabled=1") != NULL,
+		    "says how to count the programs' time");
+	free(t);
+	root = json_of(&s.rep);
+	ASSERT_TRUE(json_real_value(json_object_get(root, "tracer_cpu_s")) == 0.12, "tracer_cpu_s");
+	ASSERT_TRUE(json_is_null(json_object_get(root, "bpf_runs")) &&
+		    json_is_null(json_object_get(root, "bpf_run_time_ns")),
+		    "programs' time not counted: null, not 0");
+	ASSERT_TRUE(json_is_false(json_object_get(root, "bpf_stats_enabled")), "bpf_stats off");
+	json_decref(root);
+	s.rep.bpf_stats_enabled = 1;
+	s.rep.bpf_runs = 3000000;
+	s.rep.bpf_run_time_ns = 300000000;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "its BPF programs 0.300 s (5.0% of one CPU), 3000000 runs of 100 ns.\n") != NULL,
+		    "programs' time, share and time a run");
+	free(t);
+	root = json_of(&s.rep);
+	ASSERT_EQ(json_integer_value(json_object_get(root, "bpf_runs")), 3000000, "bpf_runs");
+	ASSERT_EQ(json_integer_value(json_object_get(root, "bpf_run_time_ns")), 300000000,
+		  "bpf_run_time_ns");
+	ASSERT_TRUE(json_is_true(json_object_get(root, "bpf_stats_enabled")), "bpf_stats on");
+	json_decref(root);
+	s.rep.bpf_stats_enabled = 0;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "3000000 runs of 100 ns while bpf_stats was on.\n") != NULL,
+		    "counted earlier, off now: says so");
+	free(t);
+	s.rep.bpf_stats_enabled = -1;
+	root = json_of(&s.rep);
+	ASSERT_TRUE(json_is_null(json_object_get(root, "bpf_stats_enabled")), "unreadable: null");
+	json_decref(root);
+	sample_done(&s);
+}

@@ -192,9 +192,12 @@ traced() {
 	kill -INT "$tp"
 	wait "$tp" || true
 	[ -z "${count_pid1:-}" ] || pid1_stop >"$work/pid1.hits"
-	local hz
+	local hz own
 	hz=$(getconf CLK_TCK)
-	echo "$r $(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }') $rss"
+	# What the tracer's report says it cost, over its whole run.
+	own=$(jq -r 'if .elapsed_s > 0 then 100 * .tracer_cpu_s / .elapsed_s else 0 end' \
+		"$work/tracer.json" | awk '{ printf "%.2f", $1 }')
+	echo "$r $(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }') $rss $own"
 }
 
 # empty: one churn measurement with the empty programs attached.
@@ -219,7 +222,7 @@ unrelated=$!
 bg+=("$unrelated")
 : >"$work/untraced" >"$work/traced" >"$work/pid" >"$work/ratio" >"$work/ratio_pid"
 : >"$work/empty" >"$work/ratio_empty"
-: >"$work/progsum" >"$work/cpu" >"$work/rss" >"$work/lost" >"$work/overflows" >"$work/pid1"
+: >"$work/progsum" >"$work/cpu" >"$work/cpu_own" >"$work/rss" >"$work/lost" >"$work/overflows" >"$work/pid1"
 : >"$work/busy_u" >"$work/busy_t" >"$work/busy_p" >"$work/busy_z" >"$work/cost"
 port=20000
 for round in $(seq "$ROUNDS"); do
@@ -229,7 +232,7 @@ for round in $(seq "$ROUNDS"); do
 	sysctl -qw kernel.bpf_stats_enabled=0
 	read -r u ue uc ucpu < <(churn $((port++)))
 	new_ns
-	read -r t te tc tbusy tcpu trss < <(traced $((port++)))
+	read -r t te tc tbusy tcpu trss town < <(traced $((port++)))
 	lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign,
 		.tw_unseen_births, .cw_unseen_entries] | @tsv' -r "$work/tracer.json")
 	new_ns
@@ -259,12 +262,13 @@ for round in $(seq "$ROUNDS"); do
 	echo "$zbusy" >>"$work/busy_z"
 	awk -v a="$ucpu" -v b="$tbusy" 'BEGIN { printf "%.3f\n", b ? a / b : 0 }' >>"$work/cost"
 	echo "$tcpu" >>"$work/cpu"
+	echo "$town" >>"$work/cpu_own"
 	echo "$trss" >>"$work/rss"
 	echo "$lost" >>"$work/lost"
 	echo "round $round: untraced $u/s ($ue errors), traced $t/s, traced -p other $p/s;" \
 		"empty programs $z/s; busy CPU us/connection $ucpu, $tbusy, $pbusy, $zbusy;" \
 		"lost/recursion/untracked: $lost;" \
-		"tracer cpu ${tcpu}%, peak rss ${trss} kB" >&2
+		"tracer cpu ${tcpu}% (its own report ${town}%), peak rss ${trss} kB" >&2
 done
 kill "$unrelated" 2>/dev/null || true
 
@@ -475,7 +479,7 @@ echo "== the same in the bpf_stats rounds, against the hits made while a thread 
 	"where this kernel runs no BPF program: untracked_sockets tw_unseen_births cw_unseen_entries;" \
 	"state tracepoint hits, timer_start hits there (perf stat -p 1)"
 cat "$work/pid1"
-echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"
+echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu"); by its own reports $(median <"$work/cpu_own")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"
 
 # rss_nobpf PID: resident kB outside BPF map mappings (the ring buffer is one:
 # a fixed cost, touched as events flow, not memory per socket).

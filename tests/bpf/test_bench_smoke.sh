@@ -16,6 +16,10 @@ check_ge "traced ratio is a figure (x1000)" "$(awk -v r="${ratio:-0}" 'BEGIN { p
 # The closed-loop churn never outruns accept(): no client stalled on a dropped SYN.
 check_eq "accept queue overflows" "$(sed -n 's/^accept queue overflows.*: \([0-9]*\)$/\1/p' "$WORK/bench.out")" 0
 check_eq "ring buffer drops in the traced round" "$(sed -n '/== losses/{n;p}' "$WORK/bench.out" | cut -f1)" 0
+# The tracer's CPU as /proc counts it and as its own report says: both figures.
+own=$(sed -n 's/^== tracer userspace: cpu % of one core (median \([0-9.]*\); by its own reports \([0-9.]*\)).*/\1 \2/p' "$WORK/bench.out")
+check_ge "tracer CPU by /proc and by its own report (x100, the smaller)" \
+	"$(awk -v a="${own% *}" -v b="${own#* }" 'BEGIN { if (a == "" || b == "") print -1; else printf "%d", (a < b ? a : b) * 100 }')" 1
 # Hits in PID 1's context (where this kernel runs no BPF program) are counted
 # by perf, installed with the other dependencies: figures, not "n/a".
 pid1=$(sed -n '/== the same in the bpf_stats rounds/{n;p}' "$WORK/bench.out")

@@ -41,6 +41,7 @@ struct run {
 	struct delivery *delivery; /* --verify-delivery */
 	uint64_t start_ns;
 	double start_cpu_s; /* this process's CPU when tracing began */
+	int start_bpf_stats; /* kernel.bpf_stats_enabled then */
 	time_t wall_start;
 	struct utsname uts;
 	struct metrics_opts metrics;
@@ -211,6 +212,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->bpf_runs = c.bpf_runs;
 	rep->bpf_run_time_ns = c.bpf_run_time_ns;
 	rep->bpf_stats_enabled = bpf_stats_enabled();
+	rep->bpf_stats_all_along = r->start_bpf_stats == 1 && rep->bpf_stats_enabled == 1;
 	rep->stats = tracker__stats(r->tracker);
 	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births +
 				 rep->stats->cw_unseen_entries;
@@ -411,6 +413,7 @@ int main(int argc, char **argv)
 	}
 	r.start_ns = now_ns();
 	r.start_cpu_s = cpu_seconds();
+	r.start_bpf_stats = bpf_stats_enabled();
 	tracker__set_start(r.tracker, r.start_ns);
 	r.wall_start = time(NULL);
 	seed_existing(&r);

@@ -340,7 +340,8 @@ static void print_own_cost(FILE *out, const struct report *r)
 		return;
 	}
 	fprintf(out, ";\nits BPF programs %.3f s", r->bpf_run_time_ns / 1e9);
-	if (el > 0)
+	/* Counted since the start, as the elapsed time is: else only part of it. */
+	if (el > 0 && r->bpf_stats_all_along)
 		fprintf(out, " (%.1f%% of one CPU)", 100 * r->bpf_run_time_ns / 1e9 / el);
 	if (r->bpf_runs)
 		fprintf(out, ", %llu runs of %.0f ns", (unsigned long long)r->bpf_runs,

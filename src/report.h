@@ -44,6 +44,7 @@ struct report {
 	uint64_t bpf_runs;
 	uint64_t bpf_run_time_ns;
 	int bpf_stats_enabled; /* kernel.bpf_stats_enabled now: 0, 1, or -1 unknown */
+	bool bpf_stats_all_along; /* on when tracing began and now: the programs' share is known */
 	const char *host;
 	const char *kernel;
 };

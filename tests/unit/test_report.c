@@ -425,6 +425,7 @@ TEST(report_own_cost)
 	ASSERT_TRUE(json_is_false(json_object_get(root, "bpf_stats_enabled")), "bpf_stats off");
 	json_decref(root);
 	s.rep.bpf_stats_enabled = 1;
+	s.rep.bpf_stats_all_along = true;
 	s.rep.bpf_runs = 3000000;
 	s.rep.bpf_run_time_ns = 300000000;
 	t = text(&s.rep);
@@ -437,6 +438,11 @@ TEST(report_own_cost)
 		  "bpf_run_time_ns");
 	ASSERT_TRUE(json_is_true(json_object_get(root, "bpf_stats_enabled")), "bpf_stats on");
 	json_decref(root);
+	s.rep.bpf_stats_all_along = false;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "its BPF programs 0.300 s, 3000000 runs of 100 ns.\n") != NULL,
+		    "turned on after tracing began: no share of the time traced");
+	free(t);
 	s.rep.bpf_stats_enabled = 0;
 	t = text(&s.rep);
 	ASSERT_TRUE(strstr(t, "3000000 runs of 100 ns while bpf_stats was on.\n") != NULL,

@@ -194,7 +194,8 @@ traced() {
 	[ -z "${count_pid1:-}" ] || pid1_stop >"$work/pid1.hits"
 	local hz own
 	hz=$(getconf CLK_TCK)
-	# What the tracer's report says it cost, over its whole run.
+	# What the tracer's report says it cost since tracing began (its listing of
+	# the sockets already there included, which the /proc window above misses).
 	own=$(jq -r 'if .elapsed_s > 0 then 100 * .tracer_cpu_s / .elapsed_s else 0 end' \
 		"$work/tracer.json" | awk '{ printf "%.2f", $1 }')
 	echo "$r $(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f", 100 * c / hz / (ns / 1e9) }') $rss $own"

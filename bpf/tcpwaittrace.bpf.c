@@ -67,6 +67,13 @@ const volatile __u32 fault_skip_main = 0;
 const volatile __u32 fault_skip_backup = 0;
 __u64 fault_main_skips = 0;
 __u64 fault_backup_skips = 0;
+/*
+ * And (--fault-drop-births N) every N-th timewait birth joined on a CPU
+ * goes unreported, as when its hits reach no program: no TW_BORN, no
+ * CLOSER_GONE; its timer's later events are reported. Counted here only.
+ */
+const volatile __u32 fault_drop_births = 0;
+__u64 fault_birth_drops = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -368,6 +375,11 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 		born = &cs->born_nested;
 	else if (cs && born_of(&cs->born, src))
 		born = &cs->born;
+	if (fault_drop_births && born && cs && ++cs->fault_birth_n >= fault_drop_births) {
+		cs->fault_birth_n = 0;
+		__sync_fetch_and_add(&fault_birth_drops, 1);
+		goto clear;
+	}
 	/* Whoever closed it, another process's socket is not ours with -p: userspace tells. */
 	if ((targ_family && src->family != targ_family) ||
 	    !port_match(src->lport, src->rport))
@@ -656,6 +668,7 @@ static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s
 	e->family = s->family;
 	e->lport = s->portpair >> 16;
 	e->rport = bpf_ntohs((__u16)s->portpair);
+	e->netns = s->netns;
 	submit(e);
 }
 
@@ -666,6 +679,19 @@ static __always_inline void flush_cancel(struct tcpwt_cpu_state *cs)
 		return;
 	emit_tw_end(TCPWT_EV_TW_KILL, &cs->cancel);
 	cs->cancel.tw = 0;
+}
+
+/*
+ * The timewait socket's namespace: for an end whose birth the tracer never
+ * saw, it tells a server's socket from a client's by the listeners there.
+ */
+static __always_inline __u32 tw_netns(__u64 tw, bool btf)
+{
+	const struct inet_timewait_sock *t = tw_view(tw, btf);
+
+	if (t)
+		return t->__tw_common.skc_net.net->ns.inum;
+	return BPF_CORE_READ((struct inet_timewait_sock *)tw, __tw_common.skc_net.net, ns.inum);
 }
 
 static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool btf)
@@ -679,6 +705,7 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->taken_over = 0; /* known at a cancel */
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 	s->hash = TW_FIELD(tw, btf, __tw_common.skc_hash);
+	s->netns = tw_netns(tw, btf);
 	/*
 	 * Our side's next sequence number (tcp_timewait_sock's tw_snd_nxt),
 	 * which a segment's re-arm leaves alone: a new connection of the same

@@ -40,7 +40,8 @@ enum tcpwt_event_type {
 	TCPWT_EV_TW_REARM = 4,
 	/*
 	 * The timewait timer expired: natural end after the full period. Ends
-	 * (and re-arms) carry family and ports but no addresses or owner.
+	 * (and re-arms) carry family, ports and netns but no addresses or
+	 * owner.
 	 */
 	TCPWT_EV_TW_EXPIRE = 5,
 	/* The timewait timer was cancelled for good: killed early. */
@@ -126,6 +127,7 @@ struct tcpwt_tw_slot {
 	__u32 portpair;
 	__u32 hash; /* skc_hash: of the tuple and namespace */
 	__u32 snd_nxt; /* tw_snd_nxt: a new connection's starts elsewhere */
+	__u32 netns; /* network namespace inode number */
 };
 
 /* Per-CPU bookkeeping of the timewait timer programs. */
@@ -140,6 +142,8 @@ struct tcpwt_cpu_state {
 	struct tcpwt_tw_slot born_nested;
 	/* The last namespaces this CPU sent NETNS_GONE for (cookies), in a ring. */
 	__u32 gone_next;
+	/* Births since the last one dropped on purpose (--fault-drop-births). */
+	__u32 fault_birth_n;
 	__u64 gone_nets[TCPWT_GONE_NETS];
 };
 

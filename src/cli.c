@@ -32,6 +32,7 @@ enum {
 	OPT_MAX_SERIES,
 	OPT_VERIFY,
 	OPT_FAULT_SKIP,
+	OPT_FAULT_BIRTHS,
 };
 
 static const char doc[] =
@@ -75,6 +76,9 @@ static const struct argp_option opts[] = {
 	/* For tests, so hidden: the backup of the state program, exercised at will. */
 	{ "fault-skip", OPT_FAULT_SKIP, "MAIN,BACKUP", OPTION_HIDDEN,
 	  "Act as if the kernel skipped the state program on every MAIN-th transition softirq makes, and its backup on every BACKUP-th one the program took (0: never)", 0 },
+	/* And timewait births reaching no program, as in PID 1's context on some kernels. */
+	{ "fault-drop-births", OPT_FAULT_BIRTHS, "N", OPTION_HIDDEN,
+	  "Leave every N-th timewait birth on a CPU unreported, as if its hits reached no program (0: never)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -292,6 +296,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_FAULT_SKIP:
 		return parse_fault_skip(cfg, arg);
+	case OPT_FAULT_BIRTHS:
+		if (parse_number("--fault-drop-births", arg, 0, 1000000, &v))
+			return EXIT_BAD_INPUT;
+		cfg->fault_drop_births = v;
+		return 0;
 	case OPT_EXPORT:
 		cfg->export_path = arg;
 		return 0;

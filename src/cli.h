@@ -35,6 +35,8 @@ struct config {
 	bool verify_delivery; /* count the state tracepoint's hits with perf */
 	/* Tests: act as if the kernel skipped every Nth state program run (0: never). */
 	uint32_t fault_skip_main, fault_skip_backup;
+	/* Tests: leave every Nth timewait birth unreported (0: never). */
+	uint32_t fault_drop_births;
 	const char *btf_path; /* BTF to check and load against */
 	const char *export_path; /* final report (each report with INTERVAL) */
 	int export_format; /* enum export_format */

@@ -214,8 +214,8 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->bpf_stats_enabled = bpf_stats_enabled();
 	rep->bpf_stats_all_along = r->start_bpf_stats == 1 && rep->bpf_stats_enabled == 1;
 	rep->stats = tracker__stats(r->tracker);
-	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births +
-				 rep->stats->cw_unseen_entries;
+	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births -
+				 rep->stats->tw_unseen_recovered + rep->stats->cw_unseen_entries;
 	rep->host = r->uts.nodename;
 	rep->kernel = r->uts.release;
 	return 0;

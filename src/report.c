@@ -374,6 +374,11 @@ void report__text(FILE *out, const struct report *r)
 		fprintf(out, "\n%llu timewait sockets were killed by the deletion of their network "
 			"namespace (the ones tracked are in the killed counts above).\n",
 			(unsigned long long)r->tw_netns_purged);
+	if (r->stats && r->stats->tw_unseen_recovered)
+		fprintf(out, "\n%llu timewait sockets whose birth the tracer did not see were measured "
+			"at their end, from their timer (to the jiffy), and given their owner by "
+			"their close.\n",
+			(unsigned long long)r->stats->tw_unseen_recovered);
 	if (report__lost_events(r) || r->untracked_sockets)
 		fprintf(out, "\nWARNING: %llu events lost (%llu ring buffer full, %llu BPF recursion misses, "
 			"%llu never delivered%s), %llu sockets untracked: figures are incomplete.\n",
@@ -630,6 +635,7 @@ int report__json_write(FILE *out, const struct report *r)
 		key_u64(&w, "missed_ends", r->stats->missed_ends);
 		key_u64(&w, "reconciled_sockets", r->stats->reconciled);
 		key_u64(&w, "tw_unseen_births", r->stats->tw_unseen_births);
+		key_u64(&w, "tw_unseen_recovered", r->stats->tw_unseen_recovered);
 		key_u64(&w, "tw_unlisted", r->stats->tw_unlisted);
 		key_u64(&w, "cw_unseen_entries", r->stats->cw_unseen_entries);
 		key_u64(&w, "closers_dropped", r->stats->closers_dropped);

@@ -497,25 +497,26 @@ static void purge_forgotten(struct tracker *t, uint64_t now)
 	free(old.v);
 }
 
-/* Closers whose timewait birth has not come in CLOSER_STALE_NS. */
-static void purge_closers(struct tracker *t, uint64_t now)
+/* Closers (or orphans) older than max_ns: their birth (or end) has had its time. */
+static void purge_closers(struct table *closers, uint64_t now, uint64_t max_ns)
 {
 	struct key_list old = {};
 	struct closer_rec *c;
 	size_t pos = 0;
 	uint64_t key;
 
-	while ((c = table__next(t->closers, &pos, &key)))
-		if (now > c->ts_ns + CLOSER_STALE_NS)
+	while ((c = table__next(closers, &pos, &key)))
+		if (now > c->ts_ns + max_ns)
 			key_push(&old, key);
-	drop_keys(t->closers, &old);
+	drop_keys(closers, &old);
 	free(old.v);
 }
 
 void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
 	purge_forgotten(t, now_ns);
-	purge_closers(t, now_ns);
+	purge_closers(t->closers, now_ns, CLOSER_STALE_NS);
+	purge_closers(t->orphans, now_ns, FORGET_NS);
 	t->stats.reconciled += reconcile_tw(t, t->tw, now_ns) + reconcile_tw(t, t->tw_seeded, now_ns);
 	t->stats.reconciled += reconcile_cw(t, t->cw, now_ns) + reconcile_cw(t, t->cw_seeded, now_ns);
 }

@@ -39,9 +39,10 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 	t->tw_seeded = table__new(sizeof(struct tw_rec));
 	t->tw_forget = table__new(sizeof(uint64_t));
 	t->closers = table__new(sizeof(struct closer_rec));
+	t->orphans = table__new(sizeof(struct closer_rec));
 	t->laddrs = addr_pool__new();
 	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded ||
-	    !t->tw_forget || !t->closers || !t->laddrs) {
+	    !t->tw_forget || !t->closers || !t->orphans || !t->laddrs) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -61,6 +62,7 @@ void tracker__free(struct tracker *t)
 	free(t->dests);
 	table__free(t->tw_forget);
 	table__free(t->closers);
+	table__free(t->orphans);
 	addr_pool__free(t->laddrs);
 	free(t);
 }
@@ -368,30 +370,150 @@ static void forget_tw(struct tracker *t, uint64_t id, uint64_t ts_ns)
 		*when = ts_ns;
 }
 
+static uint64_t orphan_key(uint8_t family, uint16_t lport, uint16_t rport)
+{
+	uint32_t k[2] = { family, (uint32_t)lport << 16 | rport };
+
+	return table__hash(k, sizeof(k));
+}
+
+/*
+ * A closer whose timewait birth never came, though its socket is gone (its
+ * address is another's now): the birth reached no program or was dropped.
+ * Its timewait socket's end names no owner but the same family and ports.
+ */
+static void orphan_closer(struct tracker *t, const struct closer_rec *c)
+{
+	uint64_t key = orphan_key(c->family, c->lport, c->rport);
+	struct closer_rec *o;
+	bool created;
+
+	if (table__len(t->orphans) >= t->cfg->closers_max && !table__find(t->orphans, key))
+		return;
+	o = table__get(t->orphans, key, &created);
+	if (o)
+		*o = *c;
+}
+
+/*
+ * A closer of those ports before ts_ns still waiting for its birth: its
+ * socket's address not taken again yet. Looked for only among a few.
+ */
+#define CLOSERS_SCANNED 4096
+
+static bool pending_closer(struct tracker *t, uint8_t family, uint16_t lport, uint16_t rport,
+			   uint64_t ts_ns, struct closer_rec *out, uint64_t *out_key)
+{
+	const struct closer_rec *c, *best = NULL;
+	size_t pos = 0;
+	uint64_t key;
+
+	if (table__len(t->closers) > CLOSERS_SCANNED)
+		return false;
+	while ((c = table__next(t->closers, &pos, &key)))
+		if (c->family == family && c->lport == lport && c->rport == rport &&
+		    c->ts_ns <= ts_ns && (!best || c->ts_ns > best->ts_ns)) {
+			best = c;
+			*out_key = key;
+		}
+	if (best)
+		*out = *best;
+	return best;
+}
+
+/*
+ * The owner of an unseen birth's timewait socket ending at ts_ns: the close
+ * of the same family and ports before it, orphaned or still pending. Taken.
+ */
+static bool orphan_owner(struct tracker *t, uint8_t family, uint16_t lport, uint16_t rport,
+			 uint64_t ts_ns, uint32_t *pid, char *comm)
+{
+	uint64_t key = orphan_key(family, lport, rport);
+	struct closer_rec *o = table__find(t->orphans, key), c;
+
+	if (o && o->ts_ns <= ts_ns) {
+		c = *o;
+		table__delete(t->orphans, key);
+	} else if (pending_closer(t, family, lport, rport, ts_ns, &c, &key)) {
+		table__delete(t->closers, key);
+	} else {
+		return false;
+	}
+	*pid = c.tgid;
+	memcpy(comm, c.comm, TCPWT_COMM_LEN);
+	return true;
+}
+
+/*
+ * Its namespace's deletion ended every timewait socket there (and a
+ * report of it still parked, as a kill, is not news).
+ */
+static bool netns_gone(const struct tracker *t, uint32_t netns)
+{
+	for (size_t i = 0; i < GONE_NETNS; i++)
+		if (netns && t->gone_netns[i] == netns)
+			return true;
+	return false;
+}
+
 /*
  * An end of a timewait socket the tracker does not know: one whose birth it
  * never saw (it reached no program, or its namespace was out of reach at
  * start-up), unless our own filters would have dropped it anyway. Counted
  * once: the address is forgotten, so a later report of the same end is not
- * news.
+ * news. Born while tracing, it is measured all the same: the end's timer
+ * tells when it entered TIME_WAIT (to the jiffy), its namespace and ports
+ * its service port, and the close that left its address behind (an orphan)
+ * its owner.
  */
-static void unknown_tw_end(struct tracker *t, uint64_t id, uint8_t family, uint16_t lport,
-			   uint16_t rport, uint64_t entry_ns)
+static void unknown_tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end how)
 {
+	uint16_t lport = s->portpair >> 16, rport = ntohs((uint16_t)s->portpair);
+	struct tuple tp = { .netns = s->netns, .family = s->family,
+			    .lport = lport, .rport = rport };
 	const struct config *c = t->cfg;
+	char comm[TCPWT_COMM_LEN] = "";
+	uint32_t pid = 0;
+	uint64_t group;
+	uint8_t role;
+	bool owned;
 
-	if (table__find(t->tw_forget, id))
+	if (table__find(t->tw_forget, s->tw) || netns_gone(t, s->netns))
 		return;
-	/* Whose it was is unknown: with -p, it cannot be told ours. */
-	if (c->npids || (c->family && c->family != family))
+	if (c->family && c->family != s->family)
 		return;
 	if (c->nports && !cli__port_followed(c, lport) && !cli__port_followed(c, rport))
 		return;
 	/* In TIME_WAIT since before tracing: not a miss, a socket nobody listed. */
-	if (entry_ns && entry_ns < t->start_ns)
-		t->stats.tw_unlisted++;
-	else
-		t->stats.tw_unseen_births++;
+	if (s->entry_ns && s->entry_ns < t->start_ns) {
+		/* Whose it was is unknown: with -p, it cannot be told ours. */
+		if (!c->npids)
+			t->stats.tw_unlisted++;
+		return;
+	}
+	owned = orphan_owner(t, s->family, lport, rport, s->ts_ns, &pid, comm);
+	/* With -p, one whose owner is unknown cannot be told ours. */
+	if (c->npids && !owned)
+		return;
+	role = classify(t, &tp);
+	if (!group_followed(t, role, &tp, pid))
+		return;
+	t->stats.tw_unseen_births++;
+	if (s->substate != TCPWT_TIME_WAIT) {
+		/* Never in TIME_WAIT: nothing to measure, as for a known one. */
+		t->stats.fin_wait2_only++;
+	} else {
+		/* No timer to tell since when (CONFIG_HZ unknown): not measured. */
+		if (!s->entry_ns)
+			return;
+		group = group_for(t, TCPWT_TIME_WAIT, role, &tp, pid, comm);
+		if (!group)
+			return;
+		agg__complete(t->agg, group, s->ts_ns - tw_entry(s->entry_ns, 0, s->ts_ns), how);
+	}
+	/* Without its owner it is in the figures, yet still counted untracked. */
+	if (owned)
+		t->stats.tw_unseen_recovered++;
 }
 
 /* A task closed a socket first: the owner of the timewait socket it becomes. */
@@ -406,11 +528,14 @@ static void on_closer(struct tracker *t, const struct tcpwt_event *e)
 		t->stats.closers_dropped++;
 		return;
 	}
-	/* One there already: an earlier socket at this address, its end lost. */
+	/* One there already: an earlier socket at this address, its birth unseen. */
 	c = table__get(t->closers, e->id, &created);
 	if (!c)
 		return;
+	if (!created)
+		orphan_closer(t, c);
 	c->ts_ns = e->ts_ns;
+	c->family = e->family;
 	c->tgid = e->tgid;
 	c->lport = e->lport;
 	c->rport = e->rport;
@@ -425,10 +550,12 @@ static void take_closer(struct tracker *t, const struct tcpwt_event *e, uint32_t
 
 	if (!c)
 		return;
-	/* Else an earlier socket at this address: it is gone, so is its closer. */
-	if (c->lport == e->lport && c->rport == e->rport) {
+	/* Else an earlier socket at this address, gone, its birth unseen. */
+	if (c->lport == e->lport && c->rport == e->rport && c->family == e->family) {
 		*pid = c->tgid;
 		memcpy(comm, c->comm, TCPWT_COMM_LEN);
+	} else {
+		orphan_closer(t, c);
 	}
 	table__delete(t->closers, e->sk);
 }
@@ -553,7 +680,9 @@ static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tcpwt_tw_slot s = { .tw = e->id, .ts_ns = e->ts_ns, .entry_ns = e->entry_ns,
-				   .cookie = e->cookie, .substate = e->state };
+				   .cookie = e->cookie, .substate = e->state, .family = e->family,
+				   .portpair = (uint32_t)e->lport << 16 | htons(e->rport),
+				   .netns = e->netns };
 	enum tw_end how = TW_END_KILLED;
 
 	if (e->type == TCPWT_EV_TW_EXPIRE)
@@ -562,7 +691,7 @@ static void on_tw_end(struct tracker *t, const struct tcpwt_event *e)
 		how = TW_END_TAKEN_OVER;
 
 	if (!tw_end(t, &s, how))
-		unknown_tw_end(t, e->id, e->family, e->lport, e->rport, e->entry_ns);
+		unknown_tw_end(t, &s, how);
 }
 
 /* Ends, as killed at ts_ns, the timewait sockets of namespace netns in table in. */
@@ -603,9 +732,8 @@ static void end_netns_tw(struct tracker *t, struct table *in, bool by_cookie, ui
  */
 static void on_netns_gone(struct tracker *t, const struct tcpwt_event *e)
 {
-	for (size_t i = 0; i < GONE_NETNS; i++)
-		if (e->netns && t->gone_netns[i] == e->netns)
-			return;
+	if (netns_gone(t, e->netns))
+		return;
 	end_netns_tw(t, t->tw, false, e->netns, e->ts_ns);
 	end_netns_tw(t, t->tw_seeded, true, e->netns, e->ts_ns);
 	t->gone_netns[t->gone_next++ % GONE_NETNS] = e->netns;
@@ -623,8 +751,7 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
 	if (!r) {
 		/* Read at every report until its KILL event comes: counted once. */
-		unknown_tw_end(t, s->tw, s->family, s->portpair >> 16,
-			       ntohs((uint16_t)s->portpair), s->entry_ns);
+		unknown_tw_end(t, s, s->taken_over ? TW_END_TAKEN_OVER : TW_END_KILLED);
 		forget_tw(t, s->tw, s->ts_ns);
 		return;
 	}
@@ -766,6 +893,7 @@ const struct tracker_stats *tracker__stats(struct tracker *t)
 	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +
 				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded) +
 				 table__bytes(t->tw_forget) + table__bytes(t->closers) +
+				 table__bytes(t->orphans) +
 				 addr_pool__bytes(t->laddrs);
 	t->stats.closers_pending = table__len(t->closers);
 	return &t->stats;

@@ -27,6 +27,11 @@ struct tracker_stats {
 	/* Timewait sockets born while tracing that ended unseen: never tracked. */
 	uint64_t tw_unseen_births;
 	/*
+	 * Of those, the ones measured at their end from their timer and given
+	 * their owner by their close: in the figures, not untracked.
+	 */
+	uint64_t tw_unseen_recovered;
+	/*
 	 * Timewait sockets from before tracing, in namespaces the start-up
 	 * listing could not reach, that ended unseen.
 	 */

@@ -71,6 +71,7 @@ struct closer_rec {
 	uint16_t lport;
 	uint16_t rport;
 	char comm[TCPWT_COMM_LEN];
+	uint8_t family;
 };
 
 /*
@@ -107,6 +108,13 @@ struct tracker {
 	struct table *tw_forget; /* timewait address -> when (ns) */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	struct table *closers; /* sock address -> struct closer_rec */
+	/*
+	 * Closers whose socket's address came back in another's CLOSER (or
+	 * birth) before their own birth was seen: that birth reached no program
+	 * or was dropped. Kept by family and ports for their timewait socket's
+	 * end, which names no owner, for FORGET_NS.
+	 */
+	struct table *orphans; /* orphan_key() -> struct closer_rec */
 	struct addr_pool *laddrs; /* timewait sockets' local addresses */
 	/* The destinations holding the most client ports, at the last snapshot. */
 	struct tw_dest *dests;

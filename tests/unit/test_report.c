@@ -454,3 +454,30 @@ TEST(report_own_cost)
 	json_decref(root);
 	sample_done(&s);
 }
+
+/* Timewait sockets measured though their birth was unseen: said in text, counted in JSON. */
+TEST(report_tw_unseen_recovered)
+{
+	struct tracker_stats st = { .tw_unseen_births = 5, .tw_unseen_recovered = 3 };
+	struct sample s;
+	json_t *root;
+	char *t;
+
+	sample_build(&s, "java");
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "measured at their end") == NULL, "no stats: no line");
+	free(t);
+	s.rep.stats = &st;
+	t = text(&s.rep);
+	ASSERT_TRUE(strstr(t, "\n3 timewait sockets whose birth the tracer did not see were measured "
+			      "at their end, from their timer (to the jiffy), and given their owner "
+			      "by their close.\n") != NULL,
+		    "the recovered ones");
+	free(t);
+	root = json_of(&s.rep);
+	ASSERT_EQ(json_integer_value(json_object_get(root, "tw_unseen_births")), 5, "unseen");
+	ASSERT_EQ(json_integer_value(json_object_get(root, "tw_unseen_recovered")), 3, "recovered");
+	json_decref(root);
+	s.rep.stats = NULL;
+	sample_done(&s);
+}

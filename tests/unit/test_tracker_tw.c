@@ -448,6 +448,141 @@ TEST(tracker_closers_join)
 	fx_teardown(&f);
 }
 
+/* The TIME_WAIT group of pid (0: no owner) and service port, or NULL. */
+static struct group *tw_group(struct fixture *f, uint32_t pid, uint16_t port)
+{
+	struct group **v, *g = NULL;
+	size_t n = agg__sorted(f->agg, &v);
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->key.state == TCPWT_TIME_WAIT && v[i]->key.pid == pid &&
+		    v[i]->key.port == port)
+			g = v[i];
+	free(v);
+	return g;
+}
+
+/* An unknown timewait socket's end, with its timer's entry into TIME_WAIT. */
+static void unknown_end(struct fixture *f, uint8_t type, uint64_t tw, uint64_t entry,
+			uint64_t ts, uint16_t lport, uint8_t state)
+{
+	struct tcpwt_event e = fx_ev(type, tw, ts, lport, 443);
+
+	e.entry_ns = entry;
+	e.state = state;
+	fx_feed(f, &e);
+}
+
+static uint64_t recovered(struct fixture *f)
+{
+	return tracker__stats(f->t)->tw_unseen_recovered;
+}
+
+TEST(tracker_tw_unseen_recovered)
+{
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	/*
+	 * pid 9 closes a socket; its birth reaches no program, and the next
+	 * socket at that address closes (its birth seen): the first closer is
+	 * an orphan, kept by its ports.
+	 */
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	closer_ev(&f, 0x1000, 2 * S, fx_eph(&f, 2), 7);
+	birth_of(&f, 0xa00, 0x1000, 2 * S + MS, fx_eph(&f, 2));
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 0, "the second joined its birth");
+	/* The first one's timewait socket ends unknown: measured from its timer. */
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xb00, 1 * S + 500 * MS, 31 * S, fx_eph(&f, 1),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(unseen(&f), 1, "an unseen birth");
+	ASSERT_EQ(recovered(&f), 1, "recovered");
+	g = tw_group(&f, 9, 443);
+	ASSERT_TRUE(g != NULL, "charged to the closer's owner");
+	if (g) {
+		ASSERT_EQ(g->hist.count, 1, "one completed");
+		ASSERT_EQ(g->hist.max_ns, 29 * S + 500 * MS, "from the timer's entry to the end");
+		ASSERT_EQ(g->killed, 1, "killed");
+		ASSERT_EQ(g->key.port, 443, "client of 443");
+	}
+	/* The orphan is taken: another end with those ports has no owner. */
+	unknown_end(&f, TCPWT_EV_TW_EXPIRE, 0xb40, 2 * S, 62 * S, fx_eph(&f, 1),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(unseen(&f), 2, "unseen");
+	ASSERT_EQ(recovered(&f), 1, "ownerless: in the figures, still untracked");
+	g = tw_group(&f, 0, 443);
+	ASSERT_TRUE(g != NULL && g->hist.count == 1 && g->expired == 1, "measured, no owner");
+	/* Never in TIME_WAIT: nothing to measure, the owner accounts for it. */
+	closer_ev(&f, 0x2000, 70 * S, fx_eph(&f, 3), 9);
+	closer_ev(&f, 0x2000, 71 * S, fx_eph(&f, 4), 9);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xb80, 0, 72 * S, fx_eph(&f, 3), TCPWT_FIN_WAIT2);
+	ASSERT_EQ(unseen(&f), 3, "unseen");
+	ASSERT_EQ(recovered(&f), 2, "accounted for");
+	g = tw_group(&f, 9, 443);
+	ASSERT_TRUE(g != NULL && g->hist.count == 1, "nothing measured");
+	/* An orphan newer than the end is another connection's. */
+	closer_ev(&f, 0x3000, 80 * S, fx_eph(&f, 5), 9);
+	closer_ev(&f, 0x3000, 81 * S, fx_eph(&f, 6), 9);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xbc0, 60 * S, 75 * S, fx_eph(&f, 5), TCPWT_TIME_WAIT);
+	ASSERT_EQ(recovered(&f), 2, "not its owner");
+	/* Orphans are purged after FORGET_NS. */
+	tracker__reconcile(f.t, 80 * S + FORGET_NS + 1);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xc00, 300 * S, 300 * S + FORGET_NS, fx_eph(&f, 5),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(recovered(&f), 2, "purged");
+	/* Its namespace and ports tell its role: a server's socket, closed first. */
+	{
+		struct tcpwt_event l = fx_ev(TCPWT_EV_LISTEN, 0x4000, 400 * S, 8080, 0);
+
+		fx_feed(&f, &l);
+		l = fx_ev(TCPWT_EV_CLOSER, 0x5000, 401 * S, 8080, 4000);
+		fx_feed(&f, fx_owned(&l, 11, "srv"));
+		l.lport = 8080;
+		l.rport = 4001;
+		l.ts_ns = 402 * S;
+		fx_feed(&f, &l);
+		l = fx_ev(TCPWT_EV_TW_KILL, 0xd00, 403 * S, 8080, 4000);
+		l.entry_ns = 401 * S + MS;
+		l.state = TCPWT_TIME_WAIT;
+		fx_feed(&f, &l);
+		g = tw_group(&f, 11, 8080);
+		ASSERT_TRUE(g != NULL && g->key.role == ROLE_SERVER, "server of 8080");
+		ASSERT_EQ(recovered(&f), 3, "recovered");
+		/* The same ports in a namespace with no listener: a client of 4000. */
+		l.id = 0xd40;
+		l.netns = NETNS2;
+		fx_feed(&f, &l);
+		g = tw_group(&f, 0, 4000);
+		ASSERT_TRUE(g != NULL && g->key.role == ROLE_CLIENT, "client of 4000");
+		ASSERT_EQ(recovered(&f), 3, "ownerless: not recovered");
+	}
+	fx_teardown(&f);
+
+	/* With -p: recovered when its owner is followed, else not ours. */
+	fx_setup(&f);
+	f.cfg.npids = 1;
+	f.cfg.pids[0] = 9;
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	closer_ev(&f, 0x1000, 2 * S, fx_eph(&f, 2), 9);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xb00, 1 * S + 5 * MS, 10 * S, fx_eph(&f, 1),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(unseen(&f), 1, "pid 9's: counted");
+	ASSERT_EQ(recovered(&f), 1, "and recovered");
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xb40, 1 * S + 5 * MS, 10 * S, fx_eph(&f, 3),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(unseen(&f), 1, "ownerless: not ours");
+	/* A closer still pending (its address not taken again) names it too. */
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xb80, 2 * S + 5 * MS, 1 * S, fx_eph(&f, 2),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(unseen(&f), 1, "not one that closed after the end");
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xbc0, 2 * S + 5 * MS, 10 * S, fx_eph(&f, 2),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(recovered(&f), 2, "a pending closer's");
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 0, "taken");
+	fx_teardown(&f);
+}
+
 TEST(tracker_closers_full)
 {
 	struct fixture f;
@@ -602,6 +737,23 @@ TEST(tracker_tw_netns_gone)
 	/* Born in FIN_WAIT2, its re-arm unseen: taken as TIME_WAIT from its birth. */
 	ASSERT_EQ(tw_killed(&f), 3, "all three, killed once each");
 	ASSERT_EQ(tracker__stats(f.t)->fin_wait2_only, 0, "none FIN_WAIT2 only");
+	{
+		/* A kill of one of them, parked before the deletion, read after it. */
+		struct tcpwt_tw_slot slot = { .tw = 0x900, .ts_ns = 29 * S,
+					      .entry_ns = 21 * S, .substate = TCPWT_TIME_WAIT,
+					      .family = AF_INET, .netns = NETNS,
+					      .portpair = (uint32_t)fx_eph(&f, 0) << 16 | htons(443) };
+
+		tracker__on_parked_cancel(f.t, &slot, 31 * S);
+		e.type = TCPWT_EV_TW_KILL;
+		e.id = 0x901;
+		e.family = AF_INET;
+		fx_feed(&f, &e);
+		e.type = TCPWT_EV_NETNS_GONE;
+		e.id = 0;
+		ASSERT_EQ(tw_killed(&f), 3, "their late kills are not news");
+		ASSERT_EQ(unseen(&f), 0, "nor unseen births");
+	}
 	fx_tw(&f, TCPWT_EV_TW_KILL, 0x902, 32 * S, TCPWT_TIME_WAIT);
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "the other ends by its own kill");
 	/*

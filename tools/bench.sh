@@ -235,7 +235,7 @@ for round in $(seq "$ROUNDS"); do
 	new_ns
 	read -r t te tc tbusy tcpu trss town < <(traced $((port++)))
 	lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign,
-		.tw_unseen_births, .cw_unseen_entries] | @tsv' -r "$work/tracer.json")
+		.tw_unseen_births, .tw_unseen_recovered, .cw_unseen_entries] | @tsv' -r "$work/tracer.json")
 	new_ns
 	read -r p pe pc pbusy _ _ < <(traced $((port++)) -p "$unrelated")
 	new_ns
@@ -245,7 +245,7 @@ for round in $(seq "$ROUNDS"); do
 	new_ns
 	read -r _ _ sc _ _ _ < <(count_pid1=1 traced $((port++)))
 	awk -v c="$sc" '{ print $1, $2, $3, c, $4 }' "$work/progs" >>"$work/progsum"
-	echo "$(jq -r '[.untracked_sockets, .tw_unseen_births, .cw_unseen_entries] | @tsv' \
+	echo "$(jq -r '[.untracked_sockets, .tw_unseen_births, .tw_unseen_recovered, .cw_unseen_entries] | @tsv' \
 		"$work/tracer.json")	$(tr ' ' '\t' <"$work/pid1.hits")" >>"$work/pid1"
 	new_ns
 	read -r _ _ sc _ < <(empty $((port++)))
@@ -474,10 +474,12 @@ else
 fi
 
 echo "== losses, per round: ringbuf_full recursion_misses untracked_sockets (must be 0);" \
-	"recursion_misses_benign; of the untracked, tw_unseen_births cw_unseen_entries"
+	"recursion_misses_benign; tw_unseen_births, of them recovered (measured, owned: not untracked);" \
+	"cw_unseen_entries"
 cat "$work/lost"
 echo "== the same in the bpf_stats rounds, against the hits made while a thread of PID 1 was current," \
-	"where this kernel runs no BPF program: untracked_sockets tw_unseen_births cw_unseen_entries;" \
+	"where this kernel runs no BPF program: untracked_sockets tw_unseen_births tw_unseen_recovered" \
+	"cw_unseen_entries;" \
 	"state tracepoint hits, timer_start hits there (perf stat -p 1)"
 cat "$work/pid1"
 echo "== tracer userspace: cpu % of one core (median $(median <"$work/cpu"); by its own reports $(median <"$work/cpu_own")), peak RSS kB (max $(sort -n "$work/rss" | tail -1))"
@@ -556,7 +558,7 @@ loop_empty=$(awk '$1 ~ /^empty_timer_(start|cancel)$/ { printf "%s%.1f", s, $2; 
 lost_sum=$(awk '{ r += $1; m += $2 } END { print r + m }' "$work/lost")
 untracked_sum=$(awk '{ u += $3 } END { print u + 0 }' "$work/lost")
 pid1_untracked=$(awk '{ u += $1 } END { print u + 0 }' "$work/pid1")
-pid1_starts=$(awk '{ s += $5 } END { print s + 0 }' "$work/pid1")
+pid1_starts=$(awk '{ s += $6 } END { print s + 0 }' "$work/pid1")
 cpu_med=$(median <"$work/cpu")
 # Memory at 1M, real sockets if that step got there, else fed births.
 # table_bytes: the "table bytes/socket" figure of each line.

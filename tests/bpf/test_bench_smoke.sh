@@ -23,7 +23,7 @@ check_ge "tracer CPU by /proc and by its own report (x100, the smaller)" \
 # Hits in PID 1's context (where this kernel runs no BPF program) are counted
 # by perf, installed with the other dependencies: figures, not "n/a".
 pid1=$(sed -n '/== the same in the bpf_stats rounds/{n;p}' "$WORK/bench.out")
-if [[ "$pid1" =~ ^[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$ ]]; then
+if [[ "$pid1" =~ ^[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$'\t'[0-9]+$ ]]; then
 	say "ok: untracked sockets and PID 1's hits counted: $pid1"
 else
 	fail "PID 1's hits not counted: '$pid1'"

@@ -681,19 +681,6 @@ static __always_inline void flush_cancel(struct tcpwt_cpu_state *cs)
 	cs->cancel.tw = 0;
 }
 
-/*
- * The timewait socket's namespace: for an end whose birth the tracer never
- * saw, it tells a server's socket from a client's by the listeners there.
- */
-static __always_inline __u32 tw_netns(__u64 tw, bool btf)
-{
-	const struct inet_timewait_sock *t = tw_view(tw, btf);
-
-	if (t)
-		return t->__tw_common.skc_net.net->ns.inum;
-	return BPF_CORE_READ((struct inet_timewait_sock *)tw, __tw_common.skc_net.net, ns.inum);
-}
-
 static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool btf)
 {
 	s->tw = tw;
@@ -705,7 +692,7 @@ static __always_inline void fill_slot(struct tcpwt_tw_slot *s, __u64 tw, bool bt
 	s->taken_over = 0; /* known at a cancel */
 	s->portpair = TW_FIELD(tw, btf, __tw_common.skc_portpair);
 	s->hash = TW_FIELD(tw, btf, __tw_common.skc_hash);
-	s->netns = tw_netns(tw, btf);
+	s->netns = 0; /* read by the ends that report it */
 	/*
 	 * Our side's next sequence number (tcp_timewait_sock's tw_snd_nxt),
 	 * which a segment's re-arm leaves alone: a new connection of the same
@@ -740,6 +727,7 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 		 */
 		if (cs->cancel.substate == TCPWT_TIME_WAIT)
 			s.entry_ns = cs->cancel.entry_ns;
+		s.netns = cs->cancel.netns;
 		cs->cancel.tw = 0;
 		emit_tw_end(TCPWT_EV_TW_REARM, &s);
 		return 0;
@@ -832,6 +820,12 @@ static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bo
 	/* Read now: after a kill the timewait socket is freed. */
 	fill_slot(&cs->cancel, tw, btf);
 	/*
+	 * For an end whose birth the tracer never saw: the listeners of its
+	 * namespace tell a server's socket from a client's. Beside the
+	 * reference count net_dying() read: no more memory touched.
+	 */
+	cs->cancel.netns = BPF_CORE_READ(net, ns.inum);
+	/*
 	 * connect() taking the tuple over unhashes the timewait socket, then
 	 * kills it; every other end unhashes it after its timer is cancelled.
 	 */
@@ -841,6 +835,7 @@ static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bo
 
 static __always_inline int on_tw_expire(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
 {
+	const struct net *net;
 	struct tcpwt_tw_slot s;
 
 	if (cs->cancel.tw == tw)
@@ -848,6 +843,8 @@ static __always_inline int on_tw_expire(struct tcpwt_cpu_state *cs, __u64 tw, bo
 	else
 		flush_cancel(cs);
 	fill_slot(&s, tw, btf);
+	net = TW_FIELD(tw, btf, __tw_common.skc_net.net);
+	s.netns = BPF_CORE_READ(net, ns.inum);
 	emit_tw_end(TCPWT_EV_TW_EXPIRE, &s);
 	return 0;
 }

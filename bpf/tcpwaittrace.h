@@ -127,7 +127,7 @@ struct tcpwt_tw_slot {
 	__u32 portpair;
 	__u32 hash; /* skc_hash: of the tuple and namespace */
 	__u32 snd_nxt; /* tw_snd_nxt: a new connection's starts elsewhere */
-	__u32 netns; /* network namespace inode number */
+	__u32 netns; /* network namespace inode number: of cancels and ends only */
 };
 
 /* Per-CPU bookkeeping of the timewait timer programs. */

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# One natural TIME_WAIT expiry: the sockets run their full course (60 s, plus
-# the timer wheel's slack) and count as expired.
+# Natural TIME_WAIT expiries: the sockets run their full course (60 s, plus
+# the timer wheel's slack) and count as expired, births seen or not: with
+# --fault-drop-births 2, every 2nd birth on a CPU goes unreported, and those
+# sockets are measured at their expiry from their timer, charged to the
+# client by its close. The server's port is in the ephemeral range: only
+# the listener in the expiring socket's namespace tells that it is a
+# client's socket.
 . "$(dirname "$0")/lib.sh"
-PORT=18008 N=3
+PORT=60008 N=6
 netns_new NS
-tracer_start -P $PORT
+tracer_start -P $PORT --fault-drop-births 2 --verify-delivery
 wl_bg "$NS" server server --port $PORT --count $N
 wl_bg "$NS" client client --port $PORT --count $N
 wl_wait client
@@ -14,6 +19,8 @@ for _ in $(seq 80); do
 	sleep 1
 done
 sleep 0.5
+drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
+	jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops')
 tracer_stop
 
 t=$(group TIME_WAIT $PORT client)
@@ -24,4 +31,10 @@ check_eq "killed" "$(field "$t" killed)" 0
 check_eq "open" "$(field "$t" open)" 0
 check_ge "min_ns" "$(field "$t" min_ns)" 59000000000
 check_le "max_ns" "$(field "$t" max_ns)" 64000000000
+check_ge "births dropped on purpose" "$drops" 1
+check_ge "recovered: each" "$(jq .tw_unseen_recovered "$OUT")" "$drops"
+check_le "recovered: those, and hits no program saw" "$(jq .tw_unseen_recovered "$OUT")" \
+	$((drops + $(jq .undelivered_events "$OUT")))
+check_eq "no other TIME_WAIT group of the port" \
+	"$(jq --argjson p $PORT '[.groups[] | select(.state == "TIME_WAIT" and .port == $p)] | length' "$OUT")" 1
 finish

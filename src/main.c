@@ -180,6 +180,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 		tracker__reconcile(r->tracker, now);
 		r->next_reconcile = now + RECONCILE_NS;
 	}
+	tracker__adopt_cw(r->tracker, now, NULL);
 	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
 	rep->tw_dests = tracker__tw_destinations(r->tracker, &rep->n_dests);
 	if (r->delivery) {

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include "sockdiag.h"
 #include "tracker_int.h"
@@ -177,7 +178,9 @@ static void snapshot_cw(struct tracker *t, struct table *recs, uint64_t now,
 		if (!group)
 			continue;
 		s.age_ns = now > r->enter_ns ? now - r->enter_ns : 0;
-		s.seeded = s.lower_bound = r->seeded;
+		/* Adopted while tracing: not from before it, its age a lower bound. */
+		s.lower_bound = r->seeded;
+		s.seeded = r->seeded && !r->adopted;
 		if (r->estimate_ns && r->estimate_ns < now && now - r->estimate_ns > s.age_ns) {
 			s.age_ns = now - r->estimate_ns;
 			s.estimated = true;
@@ -481,6 +484,74 @@ static size_t reconcile_cw(struct tracker *t, struct table *recs, uint64_t now)
 	table__free(m.want);
 	table__free(netns_set);
 	return n;
+}
+
+/*
+ * A listed socket in CLOSE_WAIT is adopted once the ACK its peer's FIN
+ * carried came this long ago: its entry event, had there been one, has
+ * been read by then (reports drain the ring buffer first).
+ */
+#define ADOPT_MIN_AGE_MS 1000
+/* Listings at most this often, and taking at most 1/ADOPT_COST_SHARE of the time. */
+#define ADOPT_EVERY_NS (10 * 1000000000ULL)
+#define ADOPT_COST_SHARE 100
+
+struct cw_listing {
+	struct tracker *t;
+	struct table *known; /* tuple hashes of the CLOSE_WAIT sockets tracked by address */
+	uint64_t now_ns;
+};
+
+static int on_cw_listed(const struct sd_sock *s, void *arg)
+{
+	struct cw_listing *l = arg;
+	struct tuple tp;
+
+	if (s->state != TCPWT_CLOSE_WAIT || !s->cookie || s->last_ack_recv_ms < ADOPT_MIN_AGE_MS ||
+	    table__find(l->t->cw_seeded, s->cookie))
+		return 0;
+	tuple_of_diag(s, &tp);
+	if (table__find(l->known, tuple_hash(&tp)))
+		return 0;
+	/* The ACK came with the FIN or after: in CLOSE_WAIT at least since. */
+	adopt_cw(l->t, s, l->now_ns, (uint64_t)s->last_ack_recv_ms * 1000000ULL);
+	return 0;
+}
+
+static int sockdiag_lister(uint32_t states, int family, sd_cb cb, void *arg)
+{
+	return sockdiag__dump(0, states, family, cb, arg);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
+{
+	struct cw_listing l = { .t = t, .now_ns = now_ns };
+	const struct cw_rec *r;
+	uint64_t cost_ns, t0;
+	size_t pos = 0;
+	bool created;
+
+	if (now_ns < t->next_adopt_ns)
+		return;
+	t0 = mono_ns();
+	l.known = table__new(1);
+	if (!l.known)
+		return;
+	while ((r = table__next(t->cw, &pos, NULL)))
+		table__get(l.known, tuple_hash(&r->tp), &created);
+	(list ? list : sockdiag_lister)(SD_STATE(TCPWT_CLOSE_WAIT), t->cfg->family, on_cw_listed, &l);
+	table__free(l.known);
+	cost_ns = mono_ns() - t0;
+	t->next_adopt_ns = now_ns + (cost_ns * ADOPT_COST_SHARE > ADOPT_EVERY_NS ?
+					     cost_ns * ADOPT_COST_SHARE : ADOPT_EVERY_NS);
 }
 
 /* Forgotten timewait addresses whose end has had all the time it can take. */

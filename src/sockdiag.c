@@ -105,10 +105,11 @@ static int on_attr(const struct nlattr *attr, void *data)
 		return MNL_CB_OK;
 	/* Older kernels send a shorter struct: read only what is there. */
 	if (mnl_attr_get_payload_len(attr) <
-	    offsetof(struct tcp_info, tcpi_last_data_recv) + sizeof(info->tcpi_last_data_recv))
+	    offsetof(struct tcp_info, tcpi_last_ack_recv) + sizeof(info->tcpi_last_ack_recv))
 		return MNL_CB_OK;
 	info = mnl_attr_get_payload(attr);
 	s->last_data_recv_ms = info->tcpi_last_data_recv;
+	s->last_ack_recv_ms = info->tcpi_last_ack_recv;
 	return MNL_CB_OK;
 }
 
@@ -116,7 +117,7 @@ static int on_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	struct dump_ctx *ctx = data;
-	struct sd_sock s = { .netns = ctx->netns, .last_data_recv_ms = -1 };
+	struct sd_sock s = { .netns = ctx->netns, .last_data_recv_ms = -1, .last_ack_recv_ms = -1 };
 	size_t alen;
 
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))

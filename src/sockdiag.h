@@ -19,6 +19,11 @@ struct sd_sock {
 	uint64_t cookie;
 	/* tcp_info of full sockets: ms since data last arrived; -1 if unknown */
 	int64_t last_data_recv_ms;
+	/*
+	 * ms since an acceptable ACK last arrived (the peer's FIN carries one):
+	 * -1 if unknown
+	 */
+	int64_t last_ack_recv_ms;
 };
 
 typedef int (*sd_cb)(const struct sd_sock *s, void *arg);

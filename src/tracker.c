@@ -319,17 +319,23 @@ static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 		/*
 		 * Another connection's socket at this address: an earlier one,
 		 * whose exit was lost, and this one's entry with it (a full
-		 * ring buffer drops both). Not to be measured as one.
+		 * ring buffer drops both). Not to be measured as one; a listing
+		 * may have adopted this one.
 		 */
 		tuple_of(e, &tp);
 		if (memcmp(&tp, &r->tp, sizeof(tp))) {
 			t->stats.missed_ends++;
 			table__delete(in, key);
-			r = NULL;
+			in = t->cw_seeded;
+			key = e->cookie;
+			r = e->cookie ? table__find(in, key) : NULL;
 		}
 	}
-	if (!r) {
+	if (!r || r->adopted) {
+		/* Entry missed while tracing (adopted or not): counted, not measured. */
 		unseen_cw_exit(t, e);
+		if (r)
+			table__delete(in, key);
 		return;
 	}
 	if (r->seeded) {
@@ -813,6 +819,40 @@ static void seed_tw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns)
 	tw_rec_set_tuple(t, r, &tp);
 	r->seeded = true;
 	netns_tracked(t, tp.netns);
+}
+
+void adopt_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns, uint64_t age_ns)
+{
+	const struct config *c = t->cfg;
+	struct cw_rec *r;
+	struct tuple tp;
+	uint8_t role;
+	bool created;
+
+	tuple_of_diag(s, &tp);
+	role = classify(t, &tp);
+	if ((c->family && c->family != tp.family) ||
+	    !cli__port_followed(c, service_port(role, &tp)))
+		return;
+	r = table__get(t->cw_seeded, s->cookie, &created);
+	if (!r || !created)
+		return;
+	r->enter_ns = now_ns > age_ns ? now_ns - age_ns : 0;
+	r->seeded = r->adopted = true;
+	r->ino = s->ino;
+	r->tp = tp;
+	r->role = role;
+	if (c->npids) {
+		char comm[TCPWT_COMM_LEN];
+		uint32_t pid;
+		bool shared;
+
+		/* Counted only when it is a followed process's. */
+		resolve_owner(t, r, r->ino, &pid, comm, &shared);
+		if (!cli__pid_followed(c, pid))
+			return;
+	}
+	t->stats.cw_adopted++;
 }
 
 void tracker__seed(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,

@@ -42,6 +42,12 @@ struct tracker_stats {
 	 */
 	uint64_t cw_unseen_entries;
 	/*
+	 * Sockets found in CLOSE_WAIT by a listing while tracing, their entry
+	 * never seen: shown open from then on, and at their exit counted in
+	 * cw_unseen_entries.
+	 */
+	uint64_t cw_adopted;
+	/*
 	 * Sockets closed first that found the closers table full
 	 * (--max-closers): their timewait sockets have no owner.
 	 */
@@ -142,6 +148,15 @@ static inline double tw_dest__port_share(const struct tw_dest *d)
  * any possible lifetime, CLOSE_WAIT ones sock_diag no longer lists.
  */
 void tracker__reconcile(struct tracker *t, uint64_t now_ns);
+/* Lists the host's sockets in states (SD_STATE mask), as sockdiag__dump(0, ...). */
+typedef int (*sd_lister)(uint32_t states, int family, sd_cb cb, void *arg);
+/*
+ * Adopts the sockets in CLOSE_WAIT the tracker does not know, whose entry
+ * it missed (a full ring buffer, a hit no program saw), from a listing of
+ * the host's (list NULL: sock_diag). At most once per 10 s, and less often
+ * when a listing takes long (~1% of a CPU at most).
+ */
+void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list);
 /* When tracing began: older timewait sockets are not misses when they end. */
 void tracker__set_start(struct tracker *t, uint64_t start_ns);
 const struct tracker_stats *tracker__stats(struct tracker *t);

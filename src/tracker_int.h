@@ -35,6 +35,11 @@ struct cw_rec {
 	 * unless its exit, still on its way then, comes first.
 	 */
 	bool gone;
+	/*
+	 * Found by a listing while tracing, its entry never seen (seeded too:
+	 * known by its cookie, enter_ns a lower bound).
+	 */
+	bool adopted;
 	char comm[TCPWT_COMM_LEN];
 	uint64_t estimate_ns; /* seeded: entry estimated from tcp_info, 0 if none */
 };
@@ -116,6 +121,7 @@ struct tracker {
 	 */
 	struct table *orphans; /* orphan_key() -> struct closer_rec */
 	struct addr_pool *laddrs; /* timewait sockets' local addresses */
+	uint64_t next_adopt_ns; /* the next listing of unknown CLOSE_WAIT sockets */
 	/* The destinations holding the most client ports, at the last snapshot. */
 	struct tw_dest *dests;
 	size_t n_dests, n_dests_cap;
@@ -157,5 +163,7 @@ uint64_t group_for(struct tracker *t, uint8_t state, uint8_t role, const struct 
 		   uint32_t pid, const char *comm);
 void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t ino, uint32_t *pid,
 		   char *comm, bool *shared);
+/* A socket in CLOSE_WAIT since at least age_ns, its entry missed: known by its cookie. */
+void adopt_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns, uint64_t age_ns);
 
 #endif

@@ -469,3 +469,88 @@ TEST(tracker_random_input)
 	ASSERT_GE(st->bad_events, 1000, "junk refused");
 	fx_teardown(&f);
 }
+
+/* A fake host listing for tracker__adopt_cw(): these sockets, counted calls. */
+static struct sd_sock listed[4];
+static size_t n_listed, listings;
+
+static int fake_lister(uint32_t states, int family, sd_cb cb, void *arg)
+{
+	(void)family;
+	listings++;
+	for (size_t i = 0; i < n_listed; i++)
+		if (states & SD_STATE(listed[i].state))
+			cb(&listed[i], arg);
+	return 1;
+}
+
+/* A socket in CLOSE_WAIT as sock_diag lists it: 10.0.0.1:lport -> 10.0.0.2:rport in NETNS. */
+static struct sd_sock cw_listed(uint16_t lport, uint16_t rport, uint64_t cookie, int64_t ack_ms)
+{
+	struct sd_sock s = { .netns = NETNS, .family = AF_INET, .state = TCPWT_CLOSE_WAIT,
+			     .lport = lport, .rport = rport, .cookie = cookie, .ino = 0,
+			     .last_data_recv_ms = -1, .last_ack_recv_ms = ack_ms };
+
+	s.laddr[0] = s.raddr[0] = 10;
+	s.laddr[3] = 1;
+	s.raddr[3] = 2;
+	return s;
+}
+
+/*
+ * Sockets in CLOSE_WAIT whose entry the tracker missed are adopted from a
+ * listing: shown open, their age at least since the ACK of the peer's FIN;
+ * at their exit counted as unseen entries. Not the known ones, nor one whose
+ * FIN is so recent that its entry may still be on its way.
+ */
+TEST(tracker_cw_adopted)
+{
+	struct open_sock oldest[4];
+	struct tcpwt_event e;
+	struct fixture f;
+	size_t ncw, ntw;
+	struct group *g;
+
+	fx_setup(&f);
+	f.cfg.nports = 1;
+	f.cfg.ports[0] = 8080;
+	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x100, 10 * S, 8080, fx_eph(&f, 0)), &e));
+	listed[0] = cw_listed(8080, fx_eph(&f, 0), 11, 5000); /* known by its entry */
+	listed[1] = cw_listed(8080, fx_eph(&f, 1), 12, 3000); /* missed */
+	listed[2] = cw_listed(8080, fx_eph(&f, 2), 13, 200); /* too recent */
+	listed[3] = cw_listed(9090, fx_eph(&f, 3), 14, 3000); /* port not followed */
+	n_listed = 4;
+	listings = 0;
+	tracker__adopt_cw(f.t, 20 * S, fake_lister);
+	ASSERT_EQ(listings, 1, "listed");
+	ASSERT_EQ(tracker__stats(f.t)->cw_adopted, 1, "the missed one adopted");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 2, "tracked: it and the known one");
+	tracker__adopt_cw(f.t, 25 * S, fake_lister);
+	ASSERT_EQ(listings, 1, "not again within 10 s");
+	tracker__adopt_cw(f.t, 31 * S, fake_lister);
+	ASSERT_EQ(listings, 2, "again after");
+	ASSERT_EQ(tracker__stats(f.t)->cw_adopted, 1, "adopted once");
+	tracker__snapshot(f.t, 31 * S, oldest, 4, &ncw, &ntw);
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	if (ASSERT_TRUE(g, "one CLOSE_WAIT group")) {
+		ASSERT_EQ(g->open, 2, "both open");
+		ASSERT_EQ(g->open_seeded, 0, "neither from before tracing");
+		ASSERT_EQ(g->oldest_open_ns, 21 * S, "the known one, measured, is the oldest");
+	}
+	if (ASSERT_EQ(ncw, 2, "listed open")) {
+		ASSERT_EQ(oldest[1].age_ns, 14 * S, "adopted: since the ACK, 3 s before 20 s");
+		ASSERT_TRUE(oldest[1].lower_bound, "a lower bound");
+		ASSERT_FALSE(oldest[1].seeded, "not from before tracing");
+		ASSERT_EQ(oldest[1].rport, fx_eph(&f, 1), "its tuple");
+	}
+	/* Its exit names its cookie: counted as an unseen entry, not measured. */
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x200, 40 * S, 8080, fx_eph(&f, 1));
+	e.cookie = 12;
+	fx_feed(&f, fx_owned(&e, 7, "srv"));
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 1, "an unseen entry");
+	ASSERT_EQ(tracker__stats(f.t)->seeded_ended, 0, "not one from before tracing");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "forgotten");
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	ASSERT_EQ(g ? g->hist.count : 1, 0, "not measured");
+	fx_teardown(&f);
+}

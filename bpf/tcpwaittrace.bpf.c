@@ -342,6 +342,16 @@ static __always_inline const struct inet_timewait_sock *tw_view(__u64 tw, bool b
 	return bpf_rdonly_cast((void *)tw, bpf_core_type_id_kernel(struct inet_timewait_sock));
 }
 
+/* A namespace's inode number: loaded where a typed view can be had, else read. */
+static __always_inline __u32 net_inum(const struct net *net, bool btf)
+{
+	const struct net *n = NULL;
+
+	if (btf && bpf_rdonly_cast)
+		n = bpf_rdonly_cast((void *)net, bpf_core_type_id_kernel(struct net));
+	return n ? n->ns.inum : BPF_CORE_READ(net, ns.inum);
+}
+
 /* A field of the timewait socket at address tw: loaded where it can be, else read. */
 #define TW_FIELD(tw, btf, field)                                          \
 	({                                                                \
@@ -824,7 +834,7 @@ static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bo
 	 * namespace tell a server's socket from a client's. Beside the
 	 * reference count net_dying() read: no more memory touched.
 	 */
-	cs->cancel.netns = BPF_CORE_READ(net, ns.inum);
+	cs->cancel.netns = net_inum(net, btf);
 	/*
 	 * connect() taking the tuple over unhashes the timewait socket, then
 	 * kills it; every other end unhashes it after its timer is cancelled.
@@ -844,7 +854,7 @@ static __always_inline int on_tw_expire(struct tcpwt_cpu_state *cs, __u64 tw, bo
 		flush_cancel(cs);
 	fill_slot(&s, tw, btf);
 	net = TW_FIELD(tw, btf, __tw_common.skc_net.net);
-	s.netns = BPF_CORE_READ(net, ns.inum);
+	s.netns = net_inum(net, btf);
 	emit_tw_end(TCPWT_EV_TW_EXPIRE, &s);
 	return 0;
 }

@@ -131,6 +131,7 @@ static __always_inline bool port_match(__u16 lport, __u16 rport)
  */
 struct sk_src {
 	const struct sock *sk;
+	const struct tcp_sock *tcp; /* tp_btf: the socket as a tcp_sock */
 	const struct trace_event_raw_inet_sock_set_state *tp;
 	bool owned; /* a task holds the socket lock: current owns the socket */
 	__u16 family;
@@ -273,6 +274,30 @@ static __always_inline void fill_addrs(struct tcpwt_event *e,
 	}
 }
 
+/*
+ * When the last acceptable ACK came, by the jiffy (tcp_sock's rcv_tstamp):
+ * the peer's FIN carries one, so on leaving CLOSE_WAIT it tells when the
+ * socket entered it, unless ACKs came after (the socket sent while in
+ * CLOSE_WAIT): then the time in CLOSE_WAIT is at least since. 0 if unknown.
+ */
+static __always_inline __u64 last_ack_ns(const struct sk_src *src, __u64 now_ns)
+{
+	const struct tcp_sock *tcp = (const void *)src->sk;
+	__u32 stamp, since;
+
+	if (CONFIG_HZ <= 0)
+		return 0;
+	if (src->tcp)
+		stamp = src->tcp->rcv_tstamp;
+	else
+		stamp = BPF_CORE_READ(tcp, rcv_tstamp);
+	/* jiffies' low 32 bits, as the kernel keeps the stamp */
+	since = (__u32)bpf_jiffies64() - stamp;
+	if ((__u64)since * (1000000000ULL / CONFIG_HZ) > now_ns)
+		return 0;
+	return now_ns - (__u64)since * (1000000000ULL / CONFIG_HZ);
+}
+
 static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 					    __u8 type, int newstate)
 {
@@ -280,6 +305,8 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 
 	if (!e)
 		return;
+	if (type == TCPWT_EV_CW_EXIT)
+		e->entry_ns = last_ack_ns(src, e->ts_ns);
 	e->id = (__u64)src->sk;
 	e->state = newstate;
 	e->ino = sk_ino(src->sk, btf);
@@ -471,6 +498,7 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
 	tp = bpf_skc_to_tcp_sock((void *)sk);
 	if (!tp)
 		return 0;
+	src.tcp = tp;
 	src.lport = bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport);
 	src.rport = bpf_ntohs(sk->__sk_common.skc_dport);
 	return on_set_state(&src, true, oldstate, newstate);
@@ -596,6 +624,7 @@ static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_
 	if (!interesting(ctx->oldstate, ctx->newstate) || ctx->protocol != IPPROTO_TCP)
 		return 0;
 	src.sk = sk;
+	src.tcp = NULL;
 	src.tp = ctx;
 	src.owned = BPF_CORE_READ(sk, sk_lock.owned);
 	src.family = ctx->family;

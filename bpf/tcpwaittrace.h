@@ -91,7 +91,11 @@ struct tcpwt_event {
 		__u64 ino; /* CW_*, LISTEN: socket inode, 0 when none (accept queue) */
 		__u64 sk; /* TW_BORN: the full socket it replaced */
 	};
-	/* TW_* events: when TIME_WAIT began by the timer's expiry, 0 if unknown */
+	/*
+	 * TW_* events: when TIME_WAIT began by the timer's expiry; CW_EXIT:
+	 * when the last ACK came (the peer's FIN's, unless more came after),
+	 * by the jiffy. 0 if unknown.
+	 */
 	__u64 entry_ns;
 	/* Socket cookie, 0 if never asked for: names sockets sock_diag listed */
 	__u64 cookie;

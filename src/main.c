@@ -216,7 +216,8 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->bpf_stats_all_along = r->start_bpf_stats == 1 && rep->bpf_stats_enabled == 1;
 	rep->stats = tracker__stats(r->tracker);
 	rep->untracked_sockets = rep->stats->closers_dropped + rep->stats->tw_unseen_births -
-				 rep->stats->tw_unseen_recovered + rep->stats->cw_unseen_entries;
+				 rep->stats->tw_unseen_recovered + rep->stats->cw_unseen_entries -
+				 rep->stats->cw_unseen_recovered;
 	rep->host = r->uts.nodename;
 	rep->kernel = r->uts.release;
 	return 0;

@@ -374,6 +374,10 @@ void report__text(FILE *out, const struct report *r)
 		fprintf(out, "\n%llu timewait sockets were killed by the deletion of their network "
 			"namespace (the ones tracked are in the killed counts above).\n",
 			(unsigned long long)r->tw_netns_purged);
+	if (r->stats && r->stats->cw_unseen_recovered)
+		fprintf(out, "\n%llu sockets that left CLOSE_WAIT without their entry seen were measured "
+			"from when their peer's last ACK came (to the jiffy).\n",
+			(unsigned long long)r->stats->cw_unseen_recovered);
 	if (r->stats && r->stats->cw_adopted)
 		fprintf(out, "\n%llu sockets in CLOSE_WAIT whose entry the tracer did not see were found "
 			"there by listing the host's sockets: shown open since, their ages lower "
@@ -643,6 +647,7 @@ int report__json_write(FILE *out, const struct report *r)
 		key_u64(&w, "tw_unseen_recovered", r->stats->tw_unseen_recovered);
 		key_u64(&w, "tw_unlisted", r->stats->tw_unlisted);
 		key_u64(&w, "cw_unseen_entries", r->stats->cw_unseen_entries);
+		key_u64(&w, "cw_unseen_recovered", r->stats->cw_unseen_recovered);
 		key_u64(&w, "cw_adopted", r->stats->cw_adopted);
 		key_u64(&w, "closers_dropped", r->stats->closers_dropped);
 		key_u64(&w, "closers_pending", r->stats->closers_pending);

@@ -286,21 +286,35 @@ static void *find_rec(struct table *by_addr, struct table *by_cookie, uint64_t i
  */
 static void unseen_cw_exit(struct tracker *t, const struct tcpwt_event *e)
 {
+	char comm[TCPWT_COMM_LEN] = "";
 	struct cw_rec r = { 0 };
-	char comm[TCPWT_COMM_LEN];
-	uint32_t pid;
+	uint32_t pid = 0;
+	uint64_t group;
 	bool shared;
 
 	tuple_of(e, &r.tp);
 	r.role = classify(t, &r.tp);
-	if (e->flags & TCPWT_F_OWNER)
+	if (e->flags & TCPWT_F_OWNER) {
 		pid = e->tgid;
-	else if (t->cfg->npids)
+		memcpy(comm, e->comm, sizeof(comm));
+	} else {
 		resolve_owner(t, &r, e->ino, &pid, comm, &shared);
-	else
-		pid = 0; /* whoever it was, followed: no need to look */
-	if (group_followed(t, r.role, &r.tp, pid))
-		t->stats.cw_unseen_entries++;
+	}
+	if (!group_followed(t, r.role, &r.tp, pid))
+		return;
+	t->stats.cw_unseen_entries++;
+	/*
+	 * Measured all the same from when its peer's last ACK came (the FIN's,
+	 * unless more came while it sent in CLOSE_WAIT: then at least that
+	 * long), if that was while tracing: not a socket from before.
+	 */
+	if (!e->entry_ns || e->entry_ns > e->ts_ns || e->entry_ns < t->start_ns)
+		return;
+	group = group_for(t, TCPWT_CLOSE_WAIT, r.role, &r.tp, pid, comm);
+	if (!group)
+		return;
+	agg__complete(t->agg, group, e->ts_ns - e->entry_ns, TW_END_NONE);
+	t->stats.cw_unseen_recovered++;
 }
 
 static void on_cw_exit(struct tracker *t, const struct tcpwt_event *e)

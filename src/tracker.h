@@ -42,6 +42,11 @@ struct tracker_stats {
 	 */
 	uint64_t cw_unseen_entries;
 	/*
+	 * Of those, the ones measured at their exit from when their peer's
+	 * last ACK came (the kernel's, by the jiffy): not untracked.
+	 */
+	uint64_t cw_unseen_recovered;
+	/*
 	 * Sockets found in CLOSE_WAIT by a listing while tracing, their entry
 	 * never seen: shown open from then on, and at their exit counted in
 	 * cw_unseen_entries.

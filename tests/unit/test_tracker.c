@@ -554,3 +554,52 @@ TEST(tracker_cw_adopted)
 	ASSERT_EQ(g ? g->hist.count : 1, 0, "not measured");
 	fx_teardown(&f);
 }
+
+/*
+ * An exit whose entry was never seen is measured from when the peer's last
+ * ACK came (the kernel's time of it, in the exit event), if that was while
+ * tracing; counted in cw_unseen_entries either way.
+ */
+TEST(tracker_cw_unseen_recovered)
+{
+	struct tcpwt_event e;
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	tracker__set_start(f.t, 5 * S);
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x1, 10 * S, 8080, fx_eph(&f, 0));
+	e.entry_ns = 7 * S + 4 * MS;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 1, "an unseen entry");
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_recovered, 1, "measured");
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	if (ASSERT_TRUE(g, "one CLOSE_WAIT group")) {
+		ASSERT_EQ(g->key.pid, 42, "the process that closed it");
+		ASSERT_EQ(g->hist.count, 1, "one completed");
+		ASSERT_EQ(g->hist.max_ns, 3 * S - 4 * MS, "since the ACK");
+	}
+	/* The ACK came before tracing began: a socket from before, not measured. */
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x2, 10 * S, 8080, fx_eph(&f, 1));
+	e.entry_ns = 4 * S;
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_entries, 2, "counted");
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_recovered, 1, "not measured");
+	/* No time given: not measured. */
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x3, 10 * S, 8080, fx_eph(&f, 2));
+	fx_feed(&f, fx_owned(&e, 42, "srv"));
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_recovered, 1, "no ACK time");
+	g = fx_only(&f, TCPWT_CLOSE_WAIT);
+	ASSERT_EQ(g ? g->hist.count : 0, 1, "still one completed");
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	f.cfg.nports = 1;
+	f.cfg.ports[0] = 443;
+	e = fx_ev(TCPWT_EV_CW_EXIT, 0x1, 10 * S, 8080, fx_eph(&f, 0));
+	e.entry_ns = 9 * S;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->cw_unseen_recovered, 0, "port not followed");
+	ASSERT_EQ(fx_groups(&f, TCPWT_CLOSE_WAIT), 0, "no group");
+	fx_teardown(&f);
+}

@@ -583,9 +583,25 @@ static void purge_closers(struct table *closers, uint64_t now, uint64_t max_ns)
 	free(old.v);
 }
 
+/* Re-arms of unknown timewait sockets whose end has had all the time it can take. */
+static void purge_rearmed(struct tracker *t, uint64_t now)
+{
+	struct key_list old = {};
+	struct rearm_rec *rr;
+	size_t pos = 0;
+	uint64_t key;
+
+	while ((rr = table__next(t->tw_rearmed, &pos, &key)))
+		if (now > rr->ts_ns + FORGET_NS)
+			key_push(&old, key);
+	drop_keys(t->tw_rearmed, &old);
+	free(old.v);
+}
+
 void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
 	purge_forgotten(t, now_ns);
+	purge_rearmed(t, now_ns);
 	purge_closers(t->closers, now_ns, CLOSER_STALE_NS);
 	purge_closers(t->orphans, now_ns, FORGET_NS);
 	t->stats.reconciled += reconcile_tw(t, t->tw, now_ns) + reconcile_tw(t, t->tw_seeded, now_ns);

@@ -38,11 +38,12 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 	t->cw_seeded = table__new(sizeof(struct cw_rec));
 	t->tw_seeded = table__new(sizeof(struct tw_rec));
 	t->tw_forget = table__new(sizeof(uint64_t));
+	t->tw_rearmed = table__new(sizeof(struct rearm_rec));
 	t->closers = table__new(sizeof(struct closer_rec));
 	t->orphans = table__new(sizeof(struct closer_rec));
 	t->laddrs = addr_pool__new();
 	if (!t->cw || !t->tw || !t->listeners || !t->cw_seeded || !t->tw_seeded ||
-	    !t->tw_forget || !t->closers || !t->orphans || !t->laddrs) {
+	    !t->tw_forget || !t->tw_rearmed || !t->closers || !t->orphans || !t->laddrs) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -61,6 +62,7 @@ void tracker__free(struct tracker *t)
 	table__free(t->tw_seeded);
 	free(t->dests);
 	table__free(t->tw_forget);
+	table__free(t->tw_rearmed);
 	table__free(t->closers);
 	table__free(t->orphans);
 	addr_pool__free(t->laddrs);
@@ -496,16 +498,25 @@ static void unknown_tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enu
 	uint32_t pid = 0;
 	uint64_t group;
 	uint8_t role;
+	uint64_t entry_ns = s->entry_ns;
+	struct rearm_rec *rr;
 	bool owned;
 
 	if (table__find(t->tw_forget, s->tw) || netns_gone(t, s->netns))
 		return;
+	/* A segment re-armed it in TIME_WAIT: it entered earlier than its timer says. */
+	rr = table__find(t->tw_rearmed, s->tw);
+	if (rr) {
+		if (entry_ns && rr->entry_ns < entry_ns && rr->entry_ns <= s->ts_ns)
+			entry_ns = rr->entry_ns;
+		table__delete(t->tw_rearmed, s->tw);
+	}
 	if (c->family && c->family != s->family)
 		return;
 	if (c->nports && !cli__port_followed(c, lport) && !cli__port_followed(c, rport))
 		return;
 	/* In TIME_WAIT since before tracing: not a miss, a socket nobody listed. */
-	if (s->entry_ns && s->entry_ns < t->start_ns) {
+	if (entry_ns && entry_ns < t->start_ns) {
 		/* Whose it was is unknown: with -p, it cannot be told ours. */
 		if (!c->npids)
 			t->stats.tw_unlisted++;
@@ -524,12 +535,12 @@ static void unknown_tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enu
 		t->stats.fin_wait2_only++;
 	} else {
 		/* No timer to tell since when (CONFIG_HZ unknown): not measured. */
-		if (!s->entry_ns)
+		if (!entry_ns)
 			return;
 		group = group_for(t, TCPWT_TIME_WAIT, role, &tp, pid, comm);
 		if (!group)
 			return;
-		agg__complete(t->agg, group, s->ts_ns - tw_entry(s->entry_ns, 0, s->ts_ns), how);
+		agg__complete(t->agg, group, s->ts_ns - tw_entry(entry_ns, 0, s->ts_ns), how);
 	}
 	/* Without its owner it is in the figures, yet still counted untracked. */
 	if (owned)
@@ -600,6 +611,7 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	tuple_of(e, &tp);
 	/* A new life at this address: its end will be news. */
 	table__delete(t->tw_forget, e->id);
+	table__delete(t->tw_rearmed, e->id);
 	netns_tracked(t, tp.netns);
 	r = table__find(t->tw, e->id);
 	if (r && r->born_ns <= e->ts_ns) {
@@ -653,6 +665,18 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 	 */
 	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT)
 		r->tw_ns = tw_entry(e->entry_ns ? e->entry_ns : e->ts_ns, r->born_ns, e->ts_ns);
+	/* Unknown (its birth unseen): its end's timer will tell only of this re-arm. */
+	if (!r && e->state == TCPWT_TIME_WAIT && e->entry_ns && e->entry_ns < e->ts_ns &&
+	    !table__find(t->tw_forget, e->id)) {
+		struct rearm_rec *rr;
+		bool created;
+
+		rr = table__get(t->tw_rearmed, e->id, &created);
+		if (rr && (created || e->entry_ns < rr->entry_ns)) {
+			rr->entry_ns = e->entry_ns;
+			rr->ts_ns = e->ts_ns;
+		}
+	}
 }
 
 void tw_drop(struct tracker *t, struct table *in, uint64_t key)
@@ -946,7 +970,8 @@ const struct tracker_stats *tracker__stats(struct tracker *t)
 				   table__len(t->cw_seeded) + table__len(t->tw_seeded);
 	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +
 				 table__bytes(t->cw_seeded) + table__bytes(t->tw_seeded) +
-				 table__bytes(t->tw_forget) + table__bytes(t->closers) +
+				 table__bytes(t->tw_forget) + table__bytes(t->tw_rearmed) +
+				 table__bytes(t->closers) +
 				 table__bytes(t->orphans) +
 				 addr_pool__bytes(t->laddrs);
 	t->stats.closers_pending = table__len(t->closers);

@@ -86,6 +86,11 @@ struct closer_rec {
  */
 #define CLOSER_STALE_NS (120 * 1000000000ULL)
 
+struct rearm_rec {
+	uint64_t entry_ns;
+	uint64_t ts_ns; /* of the re-arm: purged after FORGET_NS */
+};
+
 struct listener {
 	uint32_t pid;
 	uint64_t ino;
@@ -111,6 +116,12 @@ struct tracker {
 	 * tracer never saw.
 	 */
 	struct table *tw_forget; /* timewait address -> when (ns) */
+	/*
+	 * Timewait sockets unknown to the tracker (birth unseen) whose timer a
+	 * segment re-armed in TIME_WAIT: when they entered it, as the re-arm
+	 * said, for their end (whose timer tells only of the re-arm).
+	 */
+	struct table *tw_rearmed; /* timewait address -> struct rearm_rec */
 	struct table *listeners; /* hash(netns, port) -> struct listener */
 	struct table *closers; /* sock address -> struct closer_rec */
 	/*

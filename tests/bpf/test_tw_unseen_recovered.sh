@@ -8,7 +8,7 @@
 # connections, client closes first; the timewait sockets still there PAUSE s
 # later killed with ss -K (the kernel kills a few earlier: a segment that
 # reaches a peer's socket after it is gone draws a reset). Every one is
-# charged to the client, killed; those ss killed lived at least PAUSE, none
+# charged to the client, killed; those ss killed lived about PAUSE, none
 # longer than the whole run; the dropped ones are unseen births, recovered,
 # and none is untracked.
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +23,9 @@ wl_bg "$NS" client client --port $PORT --count $N
 wl_wait client
 wl_wait server
 sleep $PAUSE
+# A timewait socket whose peer's FIN never came (the kernel reset the peer)
+# is still FIN_WAIT2: killed too, but not a TIME_WAIT socket.
+fw2=$(ip netns exec "$NS" ss -K -Htan state fin-wait-2 "( dport = :$PORT )" | wc -l)
 killed=$(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)
 t1=$(date +%s%N)
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
@@ -38,19 +41,26 @@ check_ge "births dropped on purpose" "$drops" $((N / 3 - 2))
 check_ge "unseen births: those dropped" "$(jq .tw_unseen_births "$OUT")" "$drops"
 check_le "unseen births: those, and hits no program saw ($undelivered)" \
 	"$(jq .tw_unseen_births "$OUT")" $((drops + undelivered))
+# A timewait socket whose kill reached no program either (this machine's
+# kernel runs none while a thread of PID 1 is current: README, "What it
+# cannot see"; --verify-delivery does not count the timer hooks' hits) ends
+# unseen: neither recovered nor killed. One such is allowed per run (seen
+# in 2 runs of 45 while this test was written).
 check_ge "recovered: each dropped one, its owner by its close" \
-	"$(jq .tw_unseen_recovered "$OUT")" $((drops - undelivered))
+	"$(jq .tw_unseen_recovered "$OUT")" $((drops - undelivered - 1))
 check_le "untracked sockets: none but for hits no program saw" \
 	"$(jq .untracked_sockets "$OUT")" "$undelivered"
-check_ge "TIME_WAIT killed, the client's: every one but for hits no program saw" \
-	"$(field "$g" killed)" $((N - undelivered))
+check_ge "TIME_WAIT killed, the client's: every one but for hits no program saw ($fw2 FIN_WAIT2)" \
+	"$(field "$g" killed)" $((N - undelivered - fw2 - 1))
 check_le "TIME_WAIT killed, the client's" "$(field "$g" killed)" $N
 check_eq "none open" "$(field "$g" open)" 0
 check_eq "none expired" "$(field "$g" expired)" 0
 # A recovered one's life is measured from its timer, to the jiffy (4 ms at
-# HZ=250, 10 ms at HZ=100); at PAUSE the log-linear buckets are 34 ms wide.
-check_eq "lives of PAUSE or more: those ss killed" \
-	"$(jq --argjson lo $((PAUSE * 1000000000 - 50000000)) '[.fine_histogram[] | select(.[0] >= $lo) | .[2]] | add // 0' <<<"$g")" \
+# HZ=250, 10 ms at HZ=100). Those ss killed lived in TIME_WAIT about PAUSE,
+# a few an RTO or two less (the server's FIN sent again: until it came, the
+# socket was FIN_WAIT2); those the kernel killed, under a millisecond.
+check_eq "lives of over PAUSE/2: those ss killed" \
+	"$(jq --argjson lo $((PAUSE * 1000000000 / 2)) '[.fine_histogram[] | select(.[0] >= $lo) | .[2]] | add // 0' <<<"$g")" \
 	"$killed"
 check_le "longest life: at most the whole run (ns)" "$(field "$g" max_ns)" \
 	$((t1 - t0 + 10000000))
@@ -65,6 +75,7 @@ wl_bg "$NS" client6 client --addr ::1 --port $PORT --count $M
 wl_wait client6
 wl_wait server6
 sleep 1
+fw2=$(ip netns exec "$NS" ss -K -Htan state fin-wait-2 "( dport = :$PORT )" | wc -l)
 ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" >/dev/null
 sleep 0.5
 drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
@@ -73,8 +84,8 @@ tracer_stop
 g=$(group TIME_WAIT $PORT client "$client6_PID")
 check_ge "IPv6: births dropped on purpose" "$drops" $((M / 3 - 2))
 undelivered=$(jq .undelivered_events "$OUT")
-check_ge "IPv6: recovered, each" "$(jq .tw_unseen_recovered "$OUT")" $((drops - undelivered))
-check_ge "IPv6: TIME_WAIT killed, the client's: every one" "$(field "$g" killed)" \
-	$((M - undelivered))
+check_ge "IPv6: recovered, each" "$(jq .tw_unseen_recovered "$OUT")" $((drops - undelivered - 1))
+check_ge "IPv6: TIME_WAIT killed, the client's: every one ($fw2 FIN_WAIT2)" "$(field "$g" killed)" \
+	$((M - undelivered - fw2 - 1))
 check_le "IPv6: untracked sockets" "$(jq .untracked_sockets "$OUT")" "$undelivered"
 finish

@@ -526,11 +526,23 @@ TEST(tracker_tw_unseen_recovered)
 	closer_ev(&f, 0x3000, 81 * S, fx_eph(&f, 6), 9);
 	unknown_end(&f, TCPWT_EV_TW_KILL, 0xbc0, 60 * S, 75 * S, fx_eph(&f, 5), TCPWT_TIME_WAIT);
 	ASSERT_EQ(recovered(&f), 2, "not its owner");
+	/*
+	 * A segment re-armed one in TIME_WAIT: its end's timer tells of the
+	 * re-arm, the re-arm of its entry.
+	 */
+	closer_ev(&f, 0x2800, 73 * S, fx_eph(&f, 9), 9);
+	closer_ev(&f, 0x2800, 73 * S + MS, fx_eph(&f, 10), 9);
+	unknown_end(&f, TCPWT_EV_TW_REARM, 0xb90, 74 * S, 76 * S, fx_eph(&f, 9), TCPWT_TIME_WAIT);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xb90, 76 * S, 78 * S, fx_eph(&f, 9), TCPWT_TIME_WAIT);
+	ASSERT_EQ(recovered(&f), 3, "recovered");
+	g = tw_group(&f, 9, 443);
+	ASSERT_TRUE(g != NULL && g->hist.count == 2 && g->hist.max_ns == 29 * S + 500 * MS &&
+		    g->hist.min_ns == 4 * S, "from the entry the re-arm told: 4 s, not 2");
 	/* Orphans are purged after FORGET_NS. */
 	tracker__reconcile(f.t, 80 * S + FORGET_NS + 1);
 	unknown_end(&f, TCPWT_EV_TW_KILL, 0xc00, 300 * S, 300 * S + FORGET_NS, fx_eph(&f, 5),
 		    TCPWT_TIME_WAIT);
-	ASSERT_EQ(recovered(&f), 2, "purged");
+	ASSERT_EQ(recovered(&f), 3, "purged");
 	/* Its namespace and ports tell its role: a server's socket, closed first. */
 	{
 		struct tcpwt_event l = fx_ev(TCPWT_EV_LISTEN, 0x4000, 400 * S, 8080, 0);
@@ -548,14 +560,14 @@ TEST(tracker_tw_unseen_recovered)
 		fx_feed(&f, &l);
 		g = tw_group(&f, 11, 8080);
 		ASSERT_TRUE(g != NULL && g->key.role == ROLE_SERVER, "server of 8080");
-		ASSERT_EQ(recovered(&f), 3, "recovered");
+		ASSERT_EQ(recovered(&f), 4, "recovered");
 		/* The same ports in a namespace with no listener: a client of 4000. */
 		l.id = 0xd40;
 		l.netns = NETNS2;
 		fx_feed(&f, &l);
 		g = tw_group(&f, 0, 4000);
 		ASSERT_TRUE(g != NULL && g->key.role == ROLE_CLIENT, "client of 4000");
-		ASSERT_EQ(recovered(&f), 3, "ownerless: not recovered");
+		ASSERT_EQ(recovered(&f), 4, "ownerless: not recovered");
 	}
 	fx_teardown(&f);
 

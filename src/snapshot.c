@@ -3,6 +3,7 @@
  * Reports' view of the tracker: owners and open sockets brought up to date,
  * with what the events did not say asked of sock_diag.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -554,56 +555,34 @@ void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
 					     cost_ns * ADOPT_COST_SHARE : ADOPT_EVERY_NS);
 }
 
-/* Forgotten timewait addresses whose end has had all the time it can take. */
-static void purge_forgotten(struct tracker *t, uint64_t now)
+/*
+ * Drops the records of table in whose time, a uint64_t at offset ts_off in
+ * each, is more than max_ns before now: forgotten timewait addresses,
+ * closers whose birth has had its time, orphans and unknown re-arms whose
+ * end has.
+ */
+static void purge_older(struct table *in, size_t ts_off, uint64_t now, uint64_t max_ns)
 {
 	struct key_list old = {};
+	const char *rec;
 	size_t pos = 0;
-	uint64_t key, *when;
+	uint64_t key, ts;
 
-	while ((when = table__next(t->tw_forget, &pos, &key)))
-		if (now > *when + FORGET_NS)
+	while ((rec = table__next(in, &pos, &key))) {
+		memcpy(&ts, rec + ts_off, sizeof(ts));
+		if (now > ts + max_ns)
 			key_push(&old, key);
-	drop_keys(t->tw_forget, &old);
-	free(old.v);
-}
-
-/* Closers (or orphans) older than max_ns: their birth (or end) has had its time. */
-static void purge_closers(struct table *closers, uint64_t now, uint64_t max_ns)
-{
-	struct key_list old = {};
-	struct closer_rec *c;
-	size_t pos = 0;
-	uint64_t key;
-
-	while ((c = table__next(closers, &pos, &key)))
-		if (now > c->ts_ns + max_ns)
-			key_push(&old, key);
-	drop_keys(closers, &old);
-	free(old.v);
-}
-
-/* Re-arms of unknown timewait sockets whose end has had all the time it can take. */
-static void purge_rearmed(struct tracker *t, uint64_t now)
-{
-	struct key_list old = {};
-	struct rearm_rec *rr;
-	size_t pos = 0;
-	uint64_t key;
-
-	while ((rr = table__next(t->tw_rearmed, &pos, &key)))
-		if (now > rr->ts_ns + FORGET_NS)
-			key_push(&old, key);
-	drop_keys(t->tw_rearmed, &old);
+	}
+	drop_keys(in, &old);
 	free(old.v);
 }
 
 void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
-	purge_forgotten(t, now_ns);
-	purge_rearmed(t, now_ns);
-	purge_closers(t->closers, now_ns, CLOSER_STALE_NS);
-	purge_closers(t->orphans, now_ns, FORGET_NS);
+	purge_older(t->tw_forget, 0, now_ns, FORGET_NS);
+	purge_older(t->tw_rearmed, offsetof(struct rearm_rec, ts_ns), now_ns, FORGET_NS);
+	purge_older(t->closers, offsetof(struct closer_rec, ts_ns), now_ns, CLOSER_STALE_NS);
+	purge_older(t->orphans, offsetof(struct closer_rec, ts_ns), now_ns, FORGET_NS);
 	t->stats.reconciled += reconcile_tw(t, t->tw, now_ns) + reconcile_tw(t, t->tw_seeded, now_ns);
 	t->stats.reconciled += reconcile_cw(t, t->cw, now_ns) + reconcile_cw(t, t->cw_seeded, now_ns);
 }

@@ -818,20 +818,37 @@ void tuple_of_diag(const struct sd_sock *s, struct tuple *tp)
 	memcpy(tp->raddr, s->raddr, sizeof(tp->raddr));
 }
 
-static void seed_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
-		    uint64_t start_ns)
+/*
+ * A socket in CLOSE_WAIT that sock_diag listed, its entry not seen: known by
+ * its cookie from now on, NULL if it was already (or on ENOMEM).
+ */
+static struct cw_rec *listed_cw(struct tracker *t, const struct sd_sock *s,
+				const struct tuple *tp, uint8_t role, uint64_t enter_ns)
 {
 	struct cw_rec *r;
 	bool created;
 
 	r = table__get(t->cw_seeded, s->cookie, &created);
 	if (!r || !created)
-		return;
-	r->enter_ns = start_ns;
+		return NULL;
+	r->enter_ns = enter_ns;
 	r->seeded = true;
 	r->ino = s->ino;
-	tuple_of_diag(s, &r->tp);
-	r->role = classify(t, &r->tp);
+	r->tp = *tp;
+	r->role = role;
+	return r;
+}
+
+static void seed_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
+		    uint64_t start_ns)
+{
+	struct cw_rec *r;
+	struct tuple tp;
+
+	tuple_of_diag(s, &tp);
+	r = listed_cw(t, s, &tp, classify(t, &tp), start_ns);
+	if (!r)
+		return;
 	/* Data last came in then; the FIN came with it or after. An estimate. */
 	if (s->last_data_recv_ms >= 0 && (uint64_t)s->last_data_recv_ms * 1000000ULL < now_ns)
 		r->estimate_ns = now_ns - (uint64_t)s->last_data_recv_ms * 1000000ULL;
@@ -865,21 +882,16 @@ void adopt_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns, uint6
 	struct cw_rec *r;
 	struct tuple tp;
 	uint8_t role;
-	bool created;
 
 	tuple_of_diag(s, &tp);
 	role = classify(t, &tp);
 	if ((c->family && c->family != tp.family) ||
 	    !cli__port_followed(c, service_port(role, &tp)))
 		return;
-	r = table__get(t->cw_seeded, s->cookie, &created);
-	if (!r || !created)
+	r = listed_cw(t, s, &tp, role, now_ns > age_ns ? now_ns - age_ns : 0);
+	if (!r)
 		return;
-	r->enter_ns = now_ns > age_ns ? now_ns - age_ns : 0;
-	r->seeded = r->adopted = true;
-	r->ino = s->ino;
-	r->tp = tp;
-	r->role = role;
+	r->adopted = true;
 	if (c->npids) {
 		char comm[TCPWT_COMM_LEN];
 		uint32_t pid;

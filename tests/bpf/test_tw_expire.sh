@@ -6,9 +6,16 @@
 # client by its close. The server's port is in the ephemeral range: only
 # the listener in the expiring socket's namespace tells that it is a
 # client's socket.
+#
+# A server slow to take its client's last ACK sends its FIN again; the ACK
+# to that draws a reset from a server whose socket is gone by then, and the
+# reset kills the client's timewait socket (TIME-WAIT assassination, RFC
+# 1337): a kill, right after the re-arm the FIN made. tcp_rfc1337=1 in the
+# namespace has timewait sockets ignore resets, so each runs its course.
 . "$(dirname "$0")/lib.sh"
 PORT=60008 N=6
 netns_new NS
+ip netns exec "$NS" sysctl -qw net.ipv4.tcp_rfc1337=1
 tracer_start -P $PORT --fault-drop-births 2 --verify-delivery
 wl_bg "$NS" server server --port $PORT --count $N
 wl_bg "$NS" client client --port $PORT --count $N
@@ -22,6 +29,9 @@ sleep 0.5
 drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
 	jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops')
 tracer_stop
+# What the kernel did besides, should a check below fail.
+say "the namespace's kernel counters: $(ip netns exec "$NS" nstat -asz TcpRetransSegs TcpOutRsts TcpExtTW |
+	awk '!/^#/ { printf "%s %s  ", $1, $2 }')"
 
 t=$(group TIME_WAIT $PORT client)
 check_group "TIME_WAIT client group" "$t"

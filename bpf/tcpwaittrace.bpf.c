@@ -762,7 +762,9 @@ static __always_inline int on_tw_start(struct tcpwt_cpu_state *cs, __u64 tw, boo
 		 * Already in TIME_WAIT (a segment re-armed it): it entered when
 		 * its timer was last set. Its move from FIN_WAIT2 may have fired
 		 * no tracepoint: a re-arm within the timer's wheel bucket
-		 * changes only its expiry.
+		 * changes only its expiry. The move itself reads TIME_WAIT at
+		 * its cancel too (the substate is set first): userspace, which
+		 * knows the birth, tells it by a timer last set then.
 		 */
 		if (cs->cancel.substate == TCPWT_TIME_WAIT)
 			s.entry_ns = cs->cancel.entry_ns;

@@ -297,6 +297,11 @@ int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max)
 	return n;
 }
 
+int loader__hz(const struct loader *l)
+{
+	return l->skel->kconfig ? l->skel->kconfig->CONFIG_HZ : 0;
+}
+
 const char *loader__mode(const struct loader *l)
 {
 	return l->classic ? "tracepoint" : "tp_btf";

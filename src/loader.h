@@ -44,6 +44,8 @@ uint64_t loader__state_reached(struct loader *l);
 /* Timewait cancels parked on each CPU; returns how many were written. */
 int loader__parked_cancels(struct loader *l, struct tcpwt_tw_slot *out, int max);
 const char *loader__mode(const struct loader *l);
+/* The kernel's CONFIG_HZ as libbpf read it, 0 if unknown. */
+int loader__hz(const struct loader *l);
 void loader__free(struct loader *l);
 
 #endif

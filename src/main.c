@@ -417,6 +417,8 @@ int main(int argc, char **argv)
 	r.start_cpu_s = cpu_seconds();
 	r.start_bpf_stats = bpf_stats_enabled();
 	tracker__set_start(r.tracker, r.start_ns);
+	if (loader__hz(r.loader) > 0)
+		tracker__set_jiffy(r.tracker, 1000000000ULL / (unsigned int)loader__hz(r.loader));
 	r.wall_start = time(NULL);
 	seed_existing(&r);
 	err = privs__drop(r.cfg.export_path || r.cfg.textfile_dir);

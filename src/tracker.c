@@ -659,12 +659,22 @@ static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 	struct tw_rec *r = table__find(t->tw, e->id);
 
 	/*
-	 * Into TIME_WAIT at entry_ns: now from FIN_WAIT2, or earlier when a
-	 * segment re-armed a socket whose own move to TIME_WAIT fired no timer
-	 * tracepoint. Once known, a later re-arm changes nothing.
+	 * Into TIME_WAIT at entry_ns, when its timer was last armed: earlier
+	 * than now when a segment re-armed a socket whose own move to
+	 * TIME_WAIT fired no timer tracepoint (a re-arm within the timer
+	 * wheel's bucket). Armed last at its birth in FIN_WAIT2 (within a
+	 * jiffy of it, or before it: a FIN_WAIT2 timeout under 60 s), this
+	 * re-arm is the move itself: the kernel sets the substate before it
+	 * re-arms, so the kernel side cannot tell. Once known, a later re-arm
+	 * changes nothing.
 	 */
-	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT)
-		r->tw_ns = tw_entry(e->entry_ns ? e->entry_ns : e->ts_ns, r->born_ns, e->ts_ns);
+	if (r && !r->tw_ns && e->state == TCPWT_TIME_WAIT) {
+		uint64_t entry = e->entry_ns ? e->entry_ns : e->ts_ns;
+
+		if (t->jiffy_ns && entry < r->born_ns + t->jiffy_ns)
+			entry = e->ts_ns;
+		r->tw_ns = tw_entry(entry, r->born_ns, e->ts_ns);
+	}
 	/* Unknown (its birth unseen): its end's timer will tell only of this re-arm. */
 	if (!r && e->state == TCPWT_TIME_WAIT && e->entry_ns && e->entry_ns < e->ts_ns &&
 	    !table__find(t->tw_forget, e->id)) {
@@ -974,6 +984,11 @@ int tracker__on_data(struct tracker *t, const void *data, size_t len)
 void tracker__set_start(struct tracker *t, uint64_t start_ns)
 {
 	t->start_ns = start_ns;
+}
+
+void tracker__set_jiffy(struct tracker *t, uint64_t jiffy_ns)
+{
+	t->jiffy_ns = jiffy_ns;
 }
 
 const struct tracker_stats *tracker__stats(struct tracker *t)

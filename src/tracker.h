@@ -164,6 +164,8 @@ typedef int (*sd_lister)(uint32_t states, int family, sd_cb cb, void *arg);
 void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list);
 /* When tracing began: older timewait sockets are not misses when they end. */
 void tracker__set_start(struct tracker *t, uint64_t start_ns);
+/* The kernel's jiffy (1 s / CONFIG_HZ), which rounds its timers' times; 0 if unknown. */
+void tracker__set_jiffy(struct tracker *t, uint64_t jiffy_ns);
 const struct tracker_stats *tracker__stats(struct tracker *t);
 
 #endif

@@ -145,6 +145,7 @@ struct tracker {
 	unsigned int gone_next;
 	uint16_t eph_lo, eph_hi; /* ephemeral port range */
 	uint64_t start_ns; /* tracing began (CLOCK_MONOTONIC) */
+	uint64_t jiffy_ns; /* the kernel's jiffy, 0 if unknown */
 	struct tracker_stats stats;
 };
 

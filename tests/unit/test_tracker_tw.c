@@ -69,9 +69,12 @@ TEST(tracker_tw_rearm_then_kill)
  * segment, which names the entry its timer had before (the move from
  * FIN_WAIT2, 5 ms after the birth, re-armed within the same timer wheel
  * bucket and fired no tracepoint), not the kill's, which is the re-arm's own
- * time. An entry before the birth is not believed: from the birth then. One
- * after the record that carries it (jiffy rounding) means that record's
- * time. No entry (0): a re-arm is its own entry, an end counts from birth.
+ * time. A re-arm whose entry is the birth (within a jiffy, 4 ms here) or
+ * before it (a FIN_WAIT2 timeout under 60 s) is the move from FIN_WAIT2
+ * itself: from the re-arm. An end's entry before the birth is not believed:
+ * from the birth then. One after the record that carries it (jiffy
+ * rounding) means that record's time. No entry (0): a re-arm is its own
+ * entry, an end counts from birth.
  */
 TEST(tracker_tw_entry_from_timer)
 {
@@ -85,8 +88,12 @@ TEST(tracker_tw_entry_from_timer)
 		{ 0, 0, TCPWT_EV_TW_EXPIRE, 70500 * MS, 9 * S, 60500 * MS, "entry before birth" },
 		{ 16 * S, 10005 * MS, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 8995 * MS,
 		  "from the entry the re-arm names" },
-		{ 16 * S, 9 * S, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 9 * S,
-		  "re-arm's entry before birth" },
+		{ 16 * S, 9 * S, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 3 * S,
+		  "re-arm's entry before birth: the move itself" },
+		{ 16 * S, 10003 * MS, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 3 * S,
+		  "re-arm's entry within a jiffy of the birth: the move itself" },
+		{ 16 * S, 9997 * MS, TCPWT_EV_TW_KILL, 19 * S, 16 * S, 3 * S,
+		  "re-arm's entry a jiffy before the birth: the move itself" },
 		{ 0, 0, TCPWT_EV_TW_EXPIRE, 70500 * MS, 0, 60500 * MS, "no entry: from birth" },
 		{ 0, 0, TCPWT_EV_TW_EXPIRE, 70500 * MS, 10 * S, 60500 * MS, "entry at birth" },
 		{ 0, 0, TCPWT_EV_TW_KILL, 19 * S, 19001 * MS, 0, "entry after the end: the end" },

@@ -25,6 +25,7 @@ void fx_setup(struct fixture *f)
 	f->t = tracker__new(&f->cfg, f->agg, f->owners);
 	if (!f->agg || !f->owners || !f->t)
 		abort();
+	tracker__set_jiffy(f->t, 4 * 1000000ULL); /* HZ=250 */
 	pr = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 	if (pr) {
 		if (fscanf(pr, "%u %u", &lo, &hi) != 2)

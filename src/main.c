@@ -50,15 +50,6 @@ struct run {
 	uint64_t next_reconcile;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	/* The clock of bpf_ktime_get_ns(). */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* User and system CPU time of this process, all threads, in seconds. */
 static double cpu_seconds(void)
 {
@@ -145,7 +136,7 @@ static void seed_existing(struct run *r)
 {
 	struct seed_ctx c = { .tracker = r->tracker, .start_ns = r->start_ns };
 
-	c.now_ns = now_ns();
+	c.now_ns = tracker__now_ns();
 	if (sockdiag__dump(0, SD_STATE(TCPWT_LISTEN) | SD_STATE(TCPWT_CLOSE_WAIT) |
 				      SD_STATE(TCPWT_TIME_WAIT), r->cfg.family, on_existing, &c) < 0)
 		fprintf(stderr, "tcpwaittrace: cannot list existing sockets (sock_diag): "
@@ -174,7 +165,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 		return -ENOMEM;
 	memset(rep, 0, sizeof(*rep));
 	loader__drain(r->loader);
-	now = now_ns();
+	now = tracker__now_ns();
 	collect_parked(r, now);
 	if (now >= r->next_reconcile) {
 		tracker__reconcile(r->tracker, now);
@@ -263,7 +254,7 @@ static uint64_t refresh_metrics(struct run *r, uint64_t now)
 		publish_metrics(r, &rep);
 		free_report(&rep, oldest);
 	}
-	cost = now_ns() - now;
+	cost = tracker__now_ns() - now;
 	return now + export__refresh_wait_ns(cost);
 }
 
@@ -312,7 +303,7 @@ static int trace(struct run *r)
 			fprintf(stderr, "tcpwaittrace: reading events failed: %s\n", strerror(-err));
 			return err;
 		}
-		now = now_ns();
+		now = tracker__now_ns();
 		if (deadline && now >= deadline)
 			break;
 		if (next_report && now >= next_report) {
@@ -366,7 +357,7 @@ static int open_outputs(struct run *r)
 int main(int argc, char **argv)
 {
 	struct run r = {};
-	int err;
+	int err, hz;
 
 	err = cli__parse(argc, argv, &r.cfg);
 	if (err || r.cfg.exit_now)
@@ -413,12 +404,13 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	r.start_ns = now_ns();
+	r.start_ns = tracker__now_ns();
 	r.start_cpu_s = cpu_seconds();
 	r.start_bpf_stats = bpf_stats_enabled();
 	tracker__set_start(r.tracker, r.start_ns);
-	if (loader__hz(r.loader) > 0)
-		tracker__set_jiffy(r.tracker, 1000000000ULL / (unsigned int)loader__hz(r.loader));
+	hz = loader__hz(r.loader);
+	if (hz > 0)
+		tracker__set_jiffy(r.tracker, 1000000000ULL / (unsigned int)hz);
 	r.wall_start = time(NULL);
 	seed_existing(&r);
 	err = privs__drop(r.cfg.export_path || r.cfg.textfile_dir);

@@ -524,7 +524,8 @@ static int sockdiag_lister(uint32_t states, int family, sd_cb cb, void *arg)
 	return sockdiag__dump(0, states, family, cb, arg);
 }
 
-static uint64_t mono_ns(void)
+/* The clock of bpf_ktime_get_ns(), which stamps the events. */
+uint64_t tracker__now_ns(void)
 {
 	struct timespec ts;
 
@@ -542,7 +543,7 @@ void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
 
 	if (now_ns < t->next_adopt_ns)
 		return;
-	t0 = mono_ns();
+	t0 = tracker__now_ns();
 	l.known = table__new(1);
 	if (!l.known)
 		return;
@@ -550,7 +551,7 @@ void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
 		table__get(l.known, tuple_hash(&r->tp), &created);
 	(list ? list : sockdiag_lister)(SD_STATE(TCPWT_CLOSE_WAIT), t->cfg->family, on_cw_listed, &l);
 	table__free(l.known);
-	cost_ns = mono_ns() - t0;
+	cost_ns = tracker__now_ns() - t0;
 	t->next_adopt_ns = now_ns + (cost_ns * ADOPT_COST_SHARE > ADOPT_EVERY_NS ?
 					     cost_ns * ADOPT_COST_SHARE : ADOPT_EVERY_NS);
 }

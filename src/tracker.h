@@ -162,6 +162,8 @@ typedef int (*sd_lister)(uint32_t states, int family, sd_cb cb, void *arg);
  * when a listing takes long (~1% of a CPU at most).
  */
 void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list);
+/* Now, by the clock of the events (CLOCK_MONOTONIC, bpf_ktime_get_ns()). */
+uint64_t tracker__now_ns(void);
 /* When tracing began: older timewait sockets are not misses when they end. */
 void tracker__set_start(struct tracker *t, uint64_t start_ns);
 /* The kernel's jiffy (1 s / CONFIG_HZ), which rounds its timers' times; 0 if unknown. */

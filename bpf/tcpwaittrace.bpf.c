@@ -280,6 +280,14 @@ static __always_inline void fill_addrs(struct tcpwt_event *e,
  * socket entered it, unless ACKs came after (the socket sent while in
  * CLOSE_WAIT): then the time in CLOSE_WAIT is at least since. 0 if unknown.
  */
+/* The time, by the clock of now_ns, jiffies ago (CONFIG_HZ known); 0 if before boot. */
+static __always_inline __u64 jiffies_ago(__u64 now_ns, __u64 jiffies)
+{
+	__u64 ago = jiffies * (1000000000ULL / CONFIG_HZ);
+
+	return ago > now_ns ? 0 : now_ns - ago;
+}
+
 static __always_inline __u64 last_ack_ns(const struct sk_src *src, __u64 now_ns)
 {
 	const struct tcp_sock *tcp = (const void *)src->sk;
@@ -293,9 +301,7 @@ static __always_inline __u64 last_ack_ns(const struct sk_src *src, __u64 now_ns)
 		stamp = BPF_CORE_READ(tcp, rcv_tstamp);
 	/* jiffies' low 32 bits, as the kernel keeps the stamp */
 	since = (__u32)bpf_jiffies64() - stamp;
-	if ((__u64)since * (1000000000ULL / CONFIG_HZ) > now_ns)
-		return 0;
-	return now_ns - (__u64)since * (1000000000ULL / CONFIG_HZ);
+	return jiffies_ago(now_ns, since);
 }
 
 static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
@@ -686,9 +692,7 @@ static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns, bool btf)
 	expires = TW_FIELD(tw, btf, tw_timer.expires);
 	now_j = bpf_jiffies64();
 	since = (__s64)(now_j - expires) + (__s64)TW_LEN_SECS * CONFIG_HZ;
-	if (since < 0)
-		since = 0;
-	return now_ns - since * (1000000000ULL / CONFIG_HZ);
+	return jiffies_ago(now_ns, since < 0 ? 0 : since);
 }
 
 static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s)

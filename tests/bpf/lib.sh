@@ -141,6 +141,12 @@ check_cw_per_conn() {
 	check_ge "$1, but for hits no program saw ($undelivered)" "$cw" $(($3 - undelivered))
 }
 
+# tw_clients FIELD [JQ]: FIELD of the client TIME_WAIT groups of $PORT, through
+# JQ (default: their sum).
+tw_clients() {
+	jq --argjson p "$PORT" "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | ${2:-add // 0}" "$OUT"
+}
+
 # group STATE PORT ROLE [PID]: the report's group, as compact JSON, or empty.
 group() {
 	jq -c --arg st "$1" --argjson port "$2" --arg role "$3" --argjson pid "${4:-0}" \

@@ -33,11 +33,10 @@ check_eq "killed with ss -K" "$(ip netns exec "$NS" ss -K -Htan state time-wait 
 killed=$(($(date +%s%N) - fin))
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
 tracer_stop
-sum() { jq --argjson p $PORT "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | $2" "$OUT"; }
-check_eq "tracked and killed" "$(sum killed 'add // 0')" 2
-check_eq "none open" "$(sum open 'add // 0')" 0
+check_eq "tracked and killed" "$(tw_clients killed 'add // 0')" 2
+check_eq "none open" "$(tw_clients open 'add // 0')" 0
 # The FIN came before $fin was read, by the servers' exit at most.
-check_ge "shortest time in TIME_WAIT (ns)" "$(sum min_ns 'min // 0')" $((KILL_AT * 1000000000 - 100000000))
+check_ge "shortest time in TIME_WAIT (ns)" "$(tw_clients min_ns 'min // 0')" $((KILL_AT * 1000000000 - 100000000))
 check_le "longest time in TIME_WAIT (ns): from the FIN, not the birth" \
-	"$(sum max_ns 'max // 0')" $((killed + 300000000))
+	"$(tw_clients max_ns 'max // 0')" $((killed + 300000000))
 finish

@@ -47,13 +47,12 @@ sleep_until $KILL_AT
 check_eq "killed with ss -K" "$(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)" 2
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
 tracer_stop
-sum() { jq --argjson p $PORT "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | $2" "$OUT"; }
-check_eq "tracked and ended" "$(sum completed 'add // 0')" 2
-check_eq "ended as killed" "$(sum killed 'add // 0')" 2
-check_eq "none open" "$(sum open 'add // 0')" 0
+check_eq "tracked and ended" "$(tw_clients completed 'add // 0')" 2
+check_eq "ended as killed" "$(tw_clients killed 'add // 0')" 2
+check_eq "none open" "$(tw_clients open 'add // 0')" 0
 # From the birth to the kill, not from the re-arm (a kill and a birth then).
-check_ge "shortest time in TIME_WAIT (ns)" "$(sum min_ns 'min // 0')" $((KILL_AT * 1000000000 - 500000000))
-check_le "longest time in TIME_WAIT (ns)" "$(sum max_ns 'max // 0')" $(((KILL_AT + 1) * 1000000000))
+check_ge "shortest time in TIME_WAIT (ns)" "$(tw_clients min_ns 'min // 0')" $((KILL_AT * 1000000000 - 500000000))
+check_le "longest time in TIME_WAIT (ns)" "$(tw_clients max_ns 'max // 0')" $(((KILL_AT + 1) * 1000000000))
 check_eq "no birth unseen" "$(jq .tw_unseen_births "$OUT")" 0
 check_eq "no untracked sockets" "$(jq .untracked_sockets "$OUT")" 0
 finish

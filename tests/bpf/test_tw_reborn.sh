@@ -21,11 +21,10 @@ sleep 0.5 # the last kill is reported at the next timewait timer event, or read 
 tracer_stop
 check_eq "timewait sockets killed with ss -K" $killed $K
 # A group per client process: summed.
-sum() { jq --argjson p $PORT "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | add // 0" "$OUT"; }
-check_eq "all of them tracked and ended" "$(sum completed)" $K
-check_eq "ended as killed" "$(sum killed)" $K
-check_eq "none taken over by a connect(): ss -K killed them" "$(sum taken_over)" 0
-check_eq "none open" "$(sum open)" 0
+check_eq "all of them tracked and ended" "$(tw_clients completed)" $K
+check_eq "ended as killed" "$(tw_clients killed)" $K
+check_eq "none taken over by a connect(): ss -K killed them" "$(tw_clients taken_over)" 0
+check_eq "none open" "$(tw_clients open)" 0
 check_eq "no birth unseen" "$(jq .tw_unseen_births "$OUT")" 0
 check_eq "no untracked sockets" "$(jq .untracked_sockets "$OUT")" 0
 finish

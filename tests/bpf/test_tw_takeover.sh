@@ -27,14 +27,13 @@ check_eq "one timewait socket left, in TIME_WAIT" \
 sleep 0.5 # the last kill is reported at the next timewait timer event, or read from its slot
 tracer_stop
 # A group per client process: summed.
-sum() { jq --argjson p $PORT "[.groups[] | select(.state == \"TIME_WAIT\" and .port == \$p and .role == \"client\") | .$1] | $2" "$OUT"; }
-check_eq "killed: each taken over by the next connection" "$(sum killed 'add // 0')" $((K - 1))
-check_eq "taken over: each of them, by a connect()" "$(sum taken_over 'add // 0')" $((K - 1))
-check_eq "taken over, as the kernel counts them (TWRecycled)" "$(sum taken_over 'add // 0')" "$recycled"
-check_eq "open: the last one" "$(sum open 'add // 0')" 1
-check_eq "a group per connection" "$(sum open 'length')" $K
-check_ge "shortest life: at least the pause between connections (ns)" "$(sum min_ns 'map(select(. > 0)) | min // 0')" 40000000
-check_le "longest life (ns)" "$(sum max_ns 'max // 0')" 2000000000
+check_eq "killed: each taken over by the next connection" "$(tw_clients killed 'add // 0')" $((K - 1))
+check_eq "taken over: each of them, by a connect()" "$(tw_clients taken_over 'add // 0')" $((K - 1))
+check_eq "taken over, as the kernel counts them (TWRecycled)" "$(tw_clients taken_over 'add // 0')" "$recycled"
+check_eq "open: the last one" "$(tw_clients open 'add // 0')" 1
+check_eq "a group per connection" "$(tw_clients open 'length')" $K
+check_ge "shortest life: at least the pause between connections (ns)" "$(tw_clients min_ns 'map(select(. > 0)) | min // 0')" 40000000
+check_le "longest life (ns)" "$(tw_clients max_ns 'max // 0')" 2000000000
 check_eq "no birth unseen" "$(jq .tw_unseen_births "$OUT")" 0
 check_eq "no untracked sockets" "$(jq .untracked_sockets "$OUT")" 0
 finish

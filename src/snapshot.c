@@ -388,6 +388,12 @@ const struct tw_dest *tracker__tw_destinations(const struct tracker *t, size_t *
 #define RECONCILE_MIN_AGE_NS (2 * 1000000000ULL)
 /* TIME_WAIT lasts TCP_TIMEWAIT_LEN, plus the timer wheel's slack. */
 #define TW_MAX_LIFE_NS (TW_LEN_NS + 15 * 1000000000ULL)
+/*
+ * Before it, a timewait socket born in FIN_WAIT2 waits for the peer's FIN
+ * at most its FIN_WAIT2 timeout: the kernel only makes one when that is at
+ * most TCP_TIMEWAIT_LEN (the full socket waits out the rest).
+ */
+#define FW2_MAX_NS TW_LEN_NS
 
 void key_push(struct key_list *l, uint64_t k)
 {
@@ -421,7 +427,7 @@ static size_t reconcile_tw(struct tracker *t, struct table *recs, uint64_t now)
 	uint64_t key;
 
 	while ((r = table__next(recs, &pos, &key)))
-		if (now > r->born_ns + TW_MAX_LIFE_NS)
+		if (now > (r->tw_ns ? r->tw_ns : r->born_ns + FW2_MAX_NS) + TW_MAX_LIFE_NS)
 			key_push(&stale, key);
 	for (size_t i = 0; i < stale.n; i++)
 		tw_drop(t, recs, stale.v[i]);

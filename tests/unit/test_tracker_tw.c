@@ -671,6 +671,35 @@ TEST(tracker_reconcile)
 	fx_teardown(&f);
 }
 
+/*
+ * A timewait socket born in FIN_WAIT2 lives up to its FIN_WAIT2 timeout (at
+ * most 60 s) and then 60 s in TIME_WAIT from the peer's FIN: a late move
+ * keeps it well past 75 s from its birth, and it is not to be given up
+ * before its TIME_WAIT could have ended.
+ */
+TEST(tracker_reconcile_fin_wait2_late)
+{
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	born(&f, 0xc00, 1 * S, TCPWT_FIN_WAIT2);
+	fx_tw(&f, TCPWT_EV_TW_REARM, 0xc00, 40 * S, TCPWT_TIME_WAIT);
+	/* Still FIN_WAIT2 as far as the tracker knows (its move fired nothing). */
+	born(&f, 0xc01, 1 * S, TCPWT_FIN_WAIT2);
+	tracker__reconcile(f.t, 90 * S);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 0, "both may still live");
+	fx_tw(&f, TCPWT_EV_TW_EXPIRE, 0xc00, 100 * S, TCPWT_TIME_WAIT);
+	g = fx_only(&f, TCPWT_TIME_WAIT);
+	ASSERT_EQ(g ? g->hist.max_ns : 0, 60 * S, "measured from its move");
+	ASSERT_EQ(unseen(&f), 0, "its end not taken for an unseen birth");
+	tracker__reconcile(f.t, 1 * S + 60 * S + 75 * S);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 0, "not past both timeouts and the slack");
+	tracker__reconcile(f.t, 1 * S + 60 * S + 75 * S + 1);
+	ASSERT_EQ(tracker__stats(f.t)->reconciled, 1, "then dropped: its end never came");
+	fx_teardown(&f);
+}
+
 /* An exit the listing overtook (still in the ring buffer) is measured, not lost. */
 TEST(tracker_reconcile_exit_on_its_way)
 {

@@ -171,7 +171,10 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 		tracker__reconcile(r->tracker, now);
 		r->next_reconcile = now + RECONCILE_NS;
 	}
+	loader__counters(r->loader, &c);
 	tracker__adopt_cw(r->tracker, now, NULL);
+	/* A lost event may have been a timewait birth, its close with it. */
+	tracker__adopt_tw(r->tracker, now, c.ringbuf_full + c.recursion_misses, NULL);
 	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
 	rep->tw_dests = tracker__tw_destinations(r->tracker, &rep->n_dests);
 	if (r->delivery) {
@@ -181,7 +184,6 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 							 loader__state_reached(r->loader));
 		rep->verifying = true;
 	}
-	loader__counters(r->loader, &c);
 	rep->cfg = &r->cfg;
 	rep->wall_start = r->wall_start;
 	rep->elapsed_s = (now - r->start_ns) / 1e9;

@@ -388,6 +388,11 @@ void report__text(FILE *out, const struct report *r)
 			"at their end, from their timer (to the jiffy), and given their owner by "
 			"their close.\n",
 			(unsigned long long)r->stats->tw_unseen_recovered);
+	if (r->stats && r->stats->tw_adopted)
+		fprintf(out, "\n%llu timewait sockets whose birth the tracer did not see were found in "
+			"TIME_WAIT by listing the host's sockets: shown open since, their ages from "
+			"their timer, their owner from their close where it was seen.\n",
+			(unsigned long long)r->stats->tw_adopted);
 	if (report__lost_events(r) || r->untracked_sockets)
 		fprintf(out, "\nWARNING: %llu events lost (%llu ring buffer full, %llu BPF recursion misses, "
 			"%llu never delivered%s), %llu sockets untracked: figures are incomplete.\n",
@@ -645,6 +650,7 @@ int report__json_write(FILE *out, const struct report *r)
 		key_u64(&w, "reconciled_sockets", r->stats->reconciled);
 		key_u64(&w, "tw_unseen_births", r->stats->tw_unseen_births);
 		key_u64(&w, "tw_unseen_recovered", r->stats->tw_unseen_recovered);
+		key_u64(&w, "tw_adopted", r->stats->tw_adopted);
 		key_u64(&w, "tw_unlisted", r->stats->tw_unlisted);
 		key_u64(&w, "cw_unseen_entries", r->stats->cw_unseen_entries);
 		key_u64(&w, "cw_unseen_recovered", r->stats->cw_unseen_recovered);

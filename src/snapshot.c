@@ -328,7 +328,8 @@ static void snapshot_tw(struct tracker *t, struct table *recs, struct table *des
 	size_t pos = 0;
 
 	while ((r = table__next(recs, &pos, NULL))) {
-		struct open_sock s = { .state = TCPWT_TIME_WAIT, .seeded = r->seeded };
+		struct open_sock s = { .state = TCPWT_TIME_WAIT,
+				       .seeded = r->origin == TW_SEEDED };
 
 		/* Consecutive sockets of one group share a look-up. */
 		if (r->group != last_group) {
@@ -539,12 +540,21 @@ uint64_t tracker__now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* A listing begun at t0 for now_ns is done: the next one is due at *next. */
+static void listed_at(uint64_t *next, uint64_t now_ns, uint64_t t0)
+{
+	uint64_t cost_ns = tracker__now_ns() - t0;
+
+	*next = now_ns + (cost_ns * ADOPT_COST_SHARE > ADOPT_EVERY_NS ?
+				  cost_ns * ADOPT_COST_SHARE : ADOPT_EVERY_NS);
+}
+
 void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
 {
 	struct cw_listing l = { .t = t, .now_ns = now_ns };
 	const struct cw_rec *r;
-	uint64_t cost_ns, t0;
 	size_t pos = 0;
+	uint64_t t0;
 	bool created;
 
 	if (now_ns < t->next_adopt_ns)
@@ -557,9 +567,80 @@ void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
 		table__get(l.known, tuple_hash(&r->tp), &created);
 	(list ? list : sockdiag_lister)(SD_STATE(TCPWT_CLOSE_WAIT), t->cfg->family, on_cw_listed, &l);
 	table__free(l.known);
-	cost_ns = tracker__now_ns() - t0;
-	t->next_adopt_ns = now_ns + (cost_ns * ADOPT_COST_SHARE > ADOPT_EVERY_NS ?
-					     cost_ns * ADOPT_COST_SHARE : ADOPT_EVERY_NS);
+	listed_at(&t->next_adopt_ns, now_ns, t0);
+}
+
+struct tw_listing {
+	struct tracker *t;
+	struct table *overdue; /* orphan_key()s of closes whose birth is overdue */
+	/* tw_diag_key()s of tracked timewait sockets: with those ports, or all */
+	struct table *known;
+	bool any; /* events were lost: any unknown socket may be a missed birth */
+	uint64_t now_ns;
+};
+
+static int on_tw_listed(const struct sd_sock *s, void *arg)
+{
+	struct tw_listing *l = arg;
+	uint64_t left_ns = (uint64_t)s->expires_ms * 1000000ULL;
+	struct tuple tp;
+
+	/*
+	 * Its timer armed (in TIME_WAIT) this long ago: a birth, had it been
+	 * seen, has been read by then (reports drain the ring buffer first).
+	 */
+	if (s->state != TCPWT_TIME_WAIT || !s->cookie ||
+	    left_ns + ADOPT_MIN_AGE_MS * 1000000ULL > TW_LEN_NS ||
+	    l->now_ns < TW_LEN_NS - left_ns ||
+	    (!l->any && !table__find(l->overdue, orphan_key(s->family, s->lport, s->rport))))
+		return 0;
+	tuple_of_diag(s, &tp);
+	if (!table__find(l->known, tw_diag_key((uint32_t)tuple_hash(&tp), tp.lport, tp.rport)))
+		adopt_tw(l->t, s, l->now_ns - (TW_LEN_NS - left_ns), l->now_ns, l->any);
+	return 0;
+}
+
+/*
+ * A timewait birth the tracker missed leaves its close waiting (or orphaned),
+ * unless events were lost, which can take the close with it: only then are
+ * the host's timewait sockets listed, and only those with the ports of such
+ * a close looked at, or, after a loss, all (those born up to 1 s before the
+ * loss was seen wait for the next listing).
+ */
+void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, sd_lister list)
+{
+	struct tw_listing l = { .t = t, .now_ns = now_ns };
+	const struct tw_rec *r;
+	size_t pos = 0;
+	uint64_t t0;
+	bool created;
+
+	if (lost > t->lost_listed) {
+		t->lost_listed = lost;
+		if (!t->lost_ns)
+			t->lost_ns = now_ns;
+	}
+	if (now_ns < t->next_adopt_tw_ns)
+		return;
+	t0 = tracker__now_ns();
+	l.overdue = table__new(1);
+	l.known = table__new(1);
+	if (!l.overdue || !l.known)
+		goto out;
+	closers_overdue(t, now_ns, ADOPT_MIN_AGE_MS * 1000000ULL, l.overdue);
+	l.any = t->lost_ns;
+	if (!l.any && !table__len(l.overdue))
+		goto out;
+	if (l.any && now_ns >= t->lost_ns + ADOPT_MIN_AGE_MS * 1000000ULL)
+		t->lost_ns = 0;
+	while ((r = table__next(t->tw, &pos, NULL)))
+		if (l.any || table__find(l.overdue, orphan_key(r->family, r->lport, r->rport)))
+			table__get(l.known, tw_diag_key(r->hash, r->lport, r->rport), &created);
+	(list ? list : sockdiag_lister)(SD_STATE(TCPWT_TIME_WAIT), t->cfg->family, on_tw_listed, &l);
+	listed_at(&t->next_adopt_tw_ns, now_ns, t0);
+out:
+	table__free(l.overdue);
+	table__free(l.known);
 }
 
 /*

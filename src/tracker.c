@@ -392,7 +392,7 @@ static void forget_tw(struct tracker *t, uint64_t id, uint64_t ts_ns)
 		*when = ts_ns;
 }
 
-static uint64_t orphan_key(uint8_t family, uint16_t lport, uint16_t rport)
+uint64_t orphan_key(uint8_t family, uint16_t lport, uint16_t rport)
 {
 	uint32_t k[2] = { family, (uint32_t)lport << 16 | rport };
 
@@ -723,6 +723,18 @@ static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 	/* Unknown till now: from the timer, else from the birth. */
 	if (!start)
 		start = tw_entry(s->entry_ns ? s->entry_ns : r->born_ns, r->born_ns, s->ts_ns);
+	if (r->origin == TW_ADOPTED || r->origin == TW_ADOPTED_UNOWNED) {
+		/* Its entry came from its timer too: a re-arm before the listing moved it. */
+		struct rearm_rec *rr = table__find(t->tw_rearmed, s->tw);
+
+		if (rr && rr->entry_ns < start)
+			start = rr->entry_ns;
+		table__delete(t->tw_rearmed, s->tw);
+		t->stats.tw_unseen_births++;
+		/* Without its owner it is in the figures, yet still counted untracked. */
+		if (r->origin == TW_ADOPTED)
+			t->stats.tw_unseen_recovered++;
+	}
 	/* Events of two CPUs can cross: an end stamped before the re-arm is 0 s. */
 	if (start > s->ts_ns)
 		start = s->ts_ns;
@@ -882,8 +894,64 @@ static void seed_tw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns)
 	r->born_ns = r->tw_ns = now_ns - (TW_LEN_NS - left_ns);
 	r->group = group;
 	tw_rec_set_tuple(t, r, &tp);
-	r->seeded = true;
+	r->origin = TW_SEEDED;
 	netns_tracked(t, tp.netns);
+}
+
+void closers_overdue(struct tracker *t, uint64_t now_ns, uint64_t min_age_ns, struct table *out)
+{
+	const struct closer_rec *c;
+	size_t pos = 0;
+	uint64_t key;
+	bool created;
+
+	while (table__next(t->orphans, &pos, &key))
+		table__get(out, key, &created);
+	pos = 0;
+	while ((c = table__next(t->closers, &pos, NULL)))
+		if (now_ns >= c->ts_ns + min_age_ns)
+			table__get(out, orphan_key(c->family, c->lport, c->rport), &created);
+}
+
+/*
+ * Owned, like an unseen birth's end (unknown_tw_end()), by the close left
+ * waiting with its family and ports, which is taken; with -p, only one of a
+ * followed process is adopted.
+ */
+void adopt_tw(struct tracker *t, const struct sd_sock *s, uint64_t entry_ns, uint64_t now_ns,
+	      bool any)
+{
+	const struct config *c = t->cfg;
+	char comm[TCPWT_COMM_LEN] = "";
+	struct tuple tp;
+	struct tw_rec *r;
+	uint64_t group;
+	uint32_t pid;
+	bool created, owned;
+
+	/* In TIME_WAIT since before tracing: listed at start-up, or not a miss. */
+	if (entry_ns < t->start_ns || table__find(t->tw_seeded, s->cookie))
+		return;
+	if (c->nports && !cli__port_followed(c, s->lport) && !cli__port_followed(c, s->rport))
+		return;
+	/* Its entry is rounded down to the jiffy: its close came before now, not before it. */
+	owned = orphan_owner(t, s->family, s->lport, s->rport, now_ns, &pid, comm);
+	/* With -p, one whose owner is unknown cannot be told ours: group_for() says 0. */
+	if (!owned && !any)
+		return;
+	tuple_of_diag(s, &tp);
+	group = group_for(t, TCPWT_TIME_WAIT, classify(t, &tp), &tp, owned ? pid : 0, comm);
+	if (!group)
+		return;
+	r = table__get(t->tw_seeded, s->cookie, &created);
+	if (!r)
+		return;
+	r->born_ns = r->tw_ns = entry_ns;
+	r->group = group;
+	tw_rec_set_tuple(t, r, &tp);
+	r->origin = owned ? TW_ADOPTED : TW_ADOPTED_UNOWNED;
+	netns_tracked(t, tp.netns);
+	t->stats.tw_adopted++;
 }
 
 void adopt_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns, uint64_t age_ns)

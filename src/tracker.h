@@ -32,6 +32,13 @@ struct tracker_stats {
 	 */
 	uint64_t tw_unseen_recovered;
 	/*
+	 * Timewait sockets in TIME_WAIT found by a listing while tracing, their
+	 * birth never seen: shown open from then on, owned by their close when
+	 * it was seen, and at their end measured and counted in
+	 * tw_unseen_births (and tw_unseen_recovered when owned).
+	 */
+	uint64_t tw_adopted;
+	/*
 	 * Timewait sockets from before tracing, in namespaces the start-up
 	 * listing could not reach, that ended unseen.
 	 */
@@ -162,6 +169,16 @@ typedef int (*sd_lister)(uint32_t states, int family, sd_cb cb, void *arg);
  * when a listing takes long (~1% of a CPU at most).
  */
 void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list);
+/*
+ * Adopts the timewait sockets in TIME_WAIT whose birth the tracker missed,
+ * from a listing of the host's timewait sockets, when there is a sign of one:
+ * a socket closed first over 1 s ago whose birth never came (then only those
+ * of its family and ports, and it is their owner), or events lost since the
+ * last listing (lost: the count of those so far; then any it does not know,
+ * their owner unknown unless such a close names it). As often as
+ * tracker__adopt_cw() at most, on its own schedule.
+ */
+void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, sd_lister list);
 /* Now, by the clock of the events (CLOCK_MONOTONIC, bpf_ktime_get_ns()). */
 uint64_t tracker__now_ns(void);
 /* When tracing began: older timewait sockets are not misses when they end. */

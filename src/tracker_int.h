@@ -44,6 +44,14 @@ struct cw_rec {
 	uint64_t estimate_ns; /* seeded: entry estimated from tcp_info, 0 if none */
 };
 
+/* How the tracker came to know a timewait socket. */
+enum tw_origin {
+	TW_BORN_SEEN = 0, /* its birth event */
+	TW_SEEDED, /* listed at start-up: from before tracing, known by its cookie */
+	TW_ADOPTED, /* listed while tracing, its birth missed: known by its cookie */
+	TW_ADOPTED_UNOWNED, /* the same, its close missed too */
+};
+
 /*
  * A timewait socket, keyed by its address. Kept small: a host can have a
  * million of them. Of its tuple it keeps the peer, the ports and, in what
@@ -61,7 +69,7 @@ struct tw_rec {
 	uint16_t lport;
 	uint16_t rport;
 	uint8_t family;
-	bool seeded;
+	uint8_t origin; /* enum tw_origin */
 	uint16_t laddr; /* in t->laddrs; 0: not kept */
 };
 _Static_assert(sizeof(struct tw_rec) == 56, "a timewait record is 56 bytes: a million of them");
@@ -133,6 +141,9 @@ struct tracker {
 	struct table *orphans; /* orphan_key() -> struct closer_rec */
 	struct addr_pool *laddrs; /* timewait sockets' local addresses */
 	uint64_t next_adopt_ns; /* the next listing of unknown CLOSE_WAIT sockets */
+	uint64_t next_adopt_tw_ns; /* the next listing of unknown timewait sockets */
+	/* Events lost as of the last listing of them; when more were first seen, 0 if none. */
+	uint64_t lost_listed, lost_ns;
 	/* The destinations holding the most client ports, at the last snapshot. */
 	struct tw_dest *dests;
 	size_t n_dests, n_dests_cap;
@@ -177,5 +188,19 @@ void resolve_owner(struct tracker *t, const struct cw_rec *r, uint64_t ino, uint
 		   char *comm, bool *shared);
 /* A socket in CLOSE_WAIT since at least age_ns, its entry missed: known by its cookie. */
 void adopt_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns, uint64_t age_ns);
+/* How closers are matched to timewait sockets whose birth was missed: family and ports. */
+uint64_t orphan_key(uint8_t family, uint16_t lport, uint16_t rport);
+/*
+ * Into out (a table of orphan_key()s): the closers whose birth is overdue,
+ * orphans and those waiting since over min_age_ns before now.
+ */
+void closers_overdue(struct tracker *t, uint64_t now_ns, uint64_t min_age_ns, struct table *out);
+/*
+ * A timewait socket in TIME_WAIT since entry_ns that a listing at now_ns found, its
+ * birth missed: known by its cookie, owned by the close of its family and
+ * ports that waits for it; without one, only if any may be adopted.
+ */
+void adopt_tw(struct tracker *t, const struct sd_sock *s, uint64_t entry_ns, uint64_t now_ns,
+	      bool any);
 
 #endif

@@ -455,10 +455,11 @@ TEST(report_own_cost)
 	sample_done(&s);
 }
 
-/* Timewait sockets measured though their birth was unseen: said in text, counted in JSON. */
+/* Timewait sockets measured or adopted though their birth was unseen: said in text, counted in JSON. */
 TEST(report_tw_unseen_recovered)
 {
-	struct tracker_stats st = { .tw_unseen_births = 5, .tw_unseen_recovered = 3 };
+	struct tracker_stats st = { .tw_unseen_births = 5, .tw_unseen_recovered = 3,
+				    .tw_adopted = 2 };
 	struct sample s;
 	json_t *root;
 	char *t;
@@ -473,10 +474,16 @@ TEST(report_tw_unseen_recovered)
 			      "at their end, from their timer (to the jiffy), and given their owner "
 			      "by their close.\n") != NULL,
 		    "the recovered ones");
+	ASSERT_TRUE(strstr(t, "\n2 timewait sockets whose birth the tracer did not see were found "
+			      "in TIME_WAIT by listing the host's sockets: shown open since, their "
+			      "ages from their timer, their owner from their close where it was "
+			      "seen.\n") != NULL,
+		    "the adopted ones");
 	free(t);
 	root = json_of(&s.rep);
 	ASSERT_EQ(json_integer_value(json_object_get(root, "tw_unseen_births")), 5, "unseen");
 	ASSERT_EQ(json_integer_value(json_object_get(root, "tw_unseen_recovered")), 3, "recovered");
+	ASSERT_EQ(json_integer_value(json_object_get(root, "tw_adopted")), 2, "adopted");
 	json_decref(root);
 	s.rep.stats = NULL;
 	sample_done(&s);

@@ -470,20 +470,6 @@ TEST(tracker_random_input)
 	fx_teardown(&f);
 }
 
-/* A fake host listing for tracker__adopt_cw(): these sockets, counted calls. */
-static struct sd_sock listed[4];
-static size_t n_listed, listings;
-
-static int fake_lister(uint32_t states, int family, sd_cb cb, void *arg)
-{
-	(void)family;
-	listings++;
-	for (size_t i = 0; i < n_listed; i++)
-		if (states & SD_STATE(listed[i].state))
-			cb(&listed[i], arg);
-	return 1;
-}
-
 /* A socket in CLOSE_WAIT as sock_diag lists it: 10.0.0.1:lport -> 10.0.0.2:rport in NETNS. */
 static struct sd_sock cw_listed(uint16_t lport, uint16_t rport, uint64_t cookie, int64_t ack_ms)
 {
@@ -515,20 +501,20 @@ TEST(tracker_cw_adopted)
 	f.cfg.nports = 1;
 	f.cfg.ports[0] = 8080;
 	fx_feed(&f, (e = fx_ev(TCPWT_EV_CW_ENTER, 0x100, 10 * S, 8080, fx_eph(&f, 0)), &e));
-	listed[0] = cw_listed(8080, fx_eph(&f, 0), 11, 5000); /* known by its entry */
-	listed[1] = cw_listed(8080, fx_eph(&f, 1), 12, 3000); /* missed */
-	listed[2] = cw_listed(8080, fx_eph(&f, 2), 13, 200); /* too recent */
-	listed[3] = cw_listed(9090, fx_eph(&f, 3), 14, 3000); /* port not followed */
-	n_listed = 4;
-	listings = 0;
-	tracker__adopt_cw(f.t, 20 * S, fake_lister);
-	ASSERT_EQ(listings, 1, "listed");
+	fx_listed[0] = cw_listed(8080, fx_eph(&f, 0), 11, 5000); /* known by its entry */
+	fx_listed[1] = cw_listed(8080, fx_eph(&f, 1), 12, 3000); /* missed */
+	fx_listed[2] = cw_listed(8080, fx_eph(&f, 2), 13, 200); /* too recent */
+	fx_listed[3] = cw_listed(9090, fx_eph(&f, 3), 14, 3000); /* port not followed */
+	fx_n_listed = 4;
+	fx_listings = 0;
+	tracker__adopt_cw(f.t, 20 * S, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "listed");
 	ASSERT_EQ(tracker__stats(f.t)->cw_adopted, 1, "the missed one adopted");
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 2, "tracked: it and the known one");
-	tracker__adopt_cw(f.t, 25 * S, fake_lister);
-	ASSERT_EQ(listings, 1, "not again within 10 s");
-	tracker__adopt_cw(f.t, 31 * S, fake_lister);
-	ASSERT_EQ(listings, 2, "again after");
+	tracker__adopt_cw(f.t, 25 * S, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "not again within 10 s");
+	tracker__adopt_cw(f.t, 31 * S, fx_lister);
+	ASSERT_EQ(fx_listings, 2, "again after");
 	ASSERT_EQ(tracker__stats(f.t)->cw_adopted, 1, "adopted once");
 	tracker__snapshot(f.t, 31 * S, oldest, 4, &ncw, &ntw);
 	g = fx_only(&f, TCPWT_CLOSE_WAIT);

@@ -602,6 +602,170 @@ TEST(tracker_tw_unseen_recovered)
 	fx_teardown(&f);
 }
 
+/*
+ * A timewait socket as sock_diag lists it, at now_ns: 10.0.0.1:lport ->
+ * 10.0.0.2:443 in NETNS (the tuple of fx_ev()), its timer armed at armed_ns.
+ */
+static struct sd_sock tw_listed(uint16_t lport, uint64_t cookie, uint64_t armed_ns,
+				uint64_t now_ns)
+{
+	struct sd_sock s = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
+			     .lport = lport, .rport = 443, .cookie = cookie,
+			     .expires_ms = (uint32_t)((60 * S - (now_ns - armed_ns)) / MS) };
+
+	s.laddr[0] = s.raddr[0] = 10;
+	s.laddr[3] = 1;
+	s.raddr[3] = 2;
+	return s;
+}
+
+/*
+ * A timewait socket whose birth the tracker missed is known only at its end,
+ * unless a listing finds it: only when a close waits too long for its birth
+ * (or was orphaned) are the host's timewait sockets listed, and those with
+ * its family and ports the tracker does not know, their timer armed over 1 s
+ * ago, adopted: owned by that close, open from their timer's entry, measured
+ * at their end as a recovered unseen birth.
+ */
+TEST(tracker_tw_adopted)
+{
+	struct open_sock oldest[12];
+	struct tcpwt_event e;
+	struct fixture f;
+	struct group *g;
+	size_t ncw, ntw;
+
+	fx_setup(&f);
+	fx_n_listed = 0;
+	fx_listings = 0;
+	/* Its birth never comes; its timer's entry, to the jiffy, before its close. */
+	closer_ev(&f, 0x1000, 1 * S + 3 * MS, fx_eph(&f, 1), 9);
+	tracker__adopt_tw(f.t, 1 * S + 500 * MS, 0, fx_lister);
+	ASSERT_EQ(fx_listings, 0, "no listing while no birth is overdue");
+	closer_ev(&f, 0x2000, 1 * S, fx_eph(&f, 2), 9);
+	birth_of(&f, 0xa00, 0x2000, 1 * S + MS, fx_eph(&f, 2));
+	closer_ev(&f, 0x3000, 19 * S + 500 * MS, fx_eph(&f, 3), 9); /* waits, but not long */
+	closer_ev(&f, 0x4000, 2 * S, fx_eph(&f, 4), 9); /* re-armed: its timer is recent */
+	/* The same ports to another peer: one seen born, one not. */
+	closer_ev(&f, 0x6000, 1 * S, fx_eph(&f, 6), 9);
+	closer_ev(&f, 0x5000, 2 * S, fx_eph(&f, 6), 9);
+	birth_of(&f, 0xa05, 0x5000, 2 * S + MS, fx_eph(&f, 6));
+	fx_listed[0] = tw_listed(fx_eph(&f, 1), 21, 1 * S + 2 * MS, 20 * S);
+	fx_listed[1] = tw_listed(fx_eph(&f, 2), 22, 1 * S + MS, 20 * S); /* known */
+	fx_listed[2] = tw_listed(fx_eph(&f, 3), 23, 19 * S + 501 * MS, 20 * S);
+	fx_listed[3] = tw_listed(fx_eph(&f, 4), 24, 19 * S + 200 * MS, 20 * S);
+	fx_listed[4] = tw_listed(fx_eph(&f, 5), 25, 5 * S, 20 * S); /* no close waits for it */
+	fx_listed[5] = tw_listed(fx_eph(&f, 6), 26, 2 * S + MS, 20 * S); /* known */
+	fx_listed[6] = tw_listed(fx_eph(&f, 6), 27, 1 * S + MS, 20 * S);
+	fx_listed[6].raddr[3] = 3;
+	fx_n_listed = 7;
+	tracker__adopt_tw(f.t, 20 * S, 0, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "listed");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 2, "the missed ones adopted, not the known");
+	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 2, "their closes taken, the others wait");
+	tracker__adopt_tw(f.t, 25 * S, 0, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "not again within 10 s");
+	/* The same sockets, 11 s later: the re-armed one's timer is old enough now. */
+	fx_listed[0] = tw_listed(fx_eph(&f, 1), 21, 1 * S + 2 * MS, 31 * S);
+	fx_listed[1] = tw_listed(fx_eph(&f, 2), 22, 1 * S + MS, 31 * S);
+	fx_listed[2] = tw_listed(fx_eph(&f, 3), 23, 30 * S + 501 * MS, 31 * S); /* re-armed */
+	fx_listed[3] = tw_listed(fx_eph(&f, 4), 24, 19 * S + 200 * MS, 31 * S);
+	fx_listed[4] = tw_listed(fx_eph(&f, 5), 25, 5 * S, 31 * S);
+	fx_n_listed = 5;
+	tracker__adopt_tw(f.t, 31 * S, 0, fx_lister);
+	ASSERT_EQ(fx_listings, 2, "again after");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 3, "the re-armed one, the other not");
+	tracker__snapshot(f.t, 31 * S, oldest, 6, &ncw, &ntw);
+	g = tw_group(&f, 9, 443);
+	if (ASSERT_TRUE(g != NULL, "pid 9's TIME_WAIT group")) {
+		ASSERT_EQ(g->open, 5, "open: the adopted ones and the two seen born");
+		ASSERT_EQ(g->open_seeded, 0, "none from before tracing");
+	}
+	ASSERT_EQ(ntw, 5, "listed open");
+	for (size_t i = 6, to_peer3 = 0; i < 6 + ntw; i++) {
+		if (oldest[i].lport == fx_eph(&f, 1)) {
+			ASSERT_EQ(oldest[i].age_ns, 30 * S - 2 * MS, "adopted: from its timer's entry");
+			ASSERT_FALSE(oldest[i].seeded, "not from before tracing");
+		}
+		to_peer3 += oldest[i].raddr[3] == 3;
+		if (i == 5 + ntw)
+			ASSERT_EQ(to_peer3, 1, "the unknown one of the shared ports adopted");
+	}
+	/* Its end names its cookie: measured, a recovered unseen birth. */
+	e = fx_ev(TCPWT_EV_TW_KILL, 0xb00, 41 * S, fx_eph(&f, 1), 443);
+	e.entry_ns = 1 * S + 2 * MS;
+	e.state = TCPWT_TIME_WAIT;
+	e.cookie = 21;
+	fx_feed(&f, &e);
+	ASSERT_EQ(unseen(&f), 1, "counted an unseen birth");
+	ASSERT_EQ(recovered(&f), 1, "recovered");
+	g = tw_group(&f, 9, 443);
+	if (ASSERT_TRUE(g != NULL, "still pid 9's")) {
+		ASSERT_EQ(g->killed, 1, "killed");
+		ASSERT_EQ(g->hist.max_ns, 40 * S - 2 * MS, "from its timer's entry");
+	}
+	fx_teardown(&f);
+}
+
+/*
+ * Events lost may have taken a timewait birth and its close together: the
+ * next listing 1 s after the loss was seen adopts any timewait socket the
+ * tracker does not know (from after tracing began), without an owner; not
+ * with -p, where one cannot be told ours.
+ */
+TEST(tracker_tw_adopted_after_loss)
+{
+	struct tcpwt_event e;
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	fx_listings = 0;
+	born(&f, 0xa02, 1 * S, TCPWT_TIME_WAIT);
+	fx_listed[0] = tw_listed(fx_eph(&f, 2), 22, 1 * S, 6 * S); /* known */
+	fx_listed[1] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 6 * S);
+	fx_listed[2] = tw_listed(fx_eph(&f, 8), 28, 5 * S + 500 * MS, 6 * S); /* too recent */
+	fx_n_listed = 3;
+	tracker__adopt_tw(f.t, 5 * S, 0, fx_lister);
+	ASSERT_EQ(fx_listings, 0, "nothing lost, nobody waits: no listing");
+	tracker__adopt_tw(f.t, 6 * S, 3, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "events lost: listed");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 1, "the unknown one, old enough");
+	fx_listed[0] = tw_listed(fx_eph(&f, 2), 22, 1 * S, 17 * S);
+	fx_listed[1] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 17 * S);
+	fx_listed[2] = tw_listed(fx_eph(&f, 8), 28, 5 * S + 500 * MS, 17 * S);
+	tracker__adopt_tw(f.t, 17 * S, 3, fx_lister);
+	ASSERT_EQ(fx_listings, 2, "listed again: the loss was seen under 1 s before the last");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 2, "the recent one too, now");
+	tracker__adopt_tw(f.t, 28 * S, 3, fx_lister);
+	ASSERT_EQ(fx_listings, 2, "no more loss: no listing");
+	g = tw_group(&f, 0, 443);
+	ASSERT_TRUE(g == NULL || g->hist.count == 0, "nothing measured yet");
+	e = fx_ev(TCPWT_EV_TW_EXPIRE, 0xb07, 62 * S, fx_eph(&f, 7), 443);
+	e.entry_ns = 2 * S;
+	e.state = TCPWT_TIME_WAIT;
+	e.cookie = 27;
+	fx_feed(&f, &e);
+	ASSERT_EQ(unseen(&f), 1, "an unseen birth");
+	ASSERT_EQ(recovered(&f), 0, "without its owner: not recovered");
+	g = tw_group(&f, 0, 443);
+	if (ASSERT_TRUE(g != NULL, "the ownerless group of 443")) {
+		ASSERT_EQ(g->expired, 1, "expired");
+		ASSERT_EQ(g->hist.max_ns, 60 * S, "from its timer's entry");
+		ASSERT_EQ(g->open, 0, "open counts are a snapshot's");
+	}
+	fx_teardown(&f);
+
+	fx_setup(&f);
+	f.cfg.npids = 1;
+	f.cfg.pids[0] = 9;
+	fx_listed[0] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 6 * S);
+	fx_n_listed = 1;
+	tracker__adopt_tw(f.t, 6 * S, 3, fx_lister);
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 0, "with -p, an ownerless one is not ours");
+	fx_teardown(&f);
+}
+
 TEST(tracker_closers_full)
 {
 	struct fixture f;

@@ -162,6 +162,19 @@ struct group *fx_only(struct fixture *f, uint8_t state)
 	return scan_groups(f, state, &n);
 }
 
+struct sd_sock fx_listed[FX_LISTED_MAX];
+size_t fx_n_listed, fx_listings;
+
+int fx_lister(uint32_t states, int family, sd_cb cb, void *arg)
+{
+	(void)family;
+	fx_listings++;
+	for (size_t i = 0; i < fx_n_listed; i++)
+		if (states & SD_STATE(fx_listed[i].state))
+			cb(&fx_listed[i], arg);
+	return 1;
+}
+
 uint16_t fx_eph(const struct fixture *f, int i)
 {
 	return f->eph_lo + 100 + i;

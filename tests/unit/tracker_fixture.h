@@ -42,6 +42,14 @@ void fx_tw(struct fixture *f, uint8_t type, uint64_t id, uint64_t ts, uint8_t st
 /* Groups of a state with anything to show, and the only one (NULL unless one). */
 size_t fx_groups(struct fixture *f, uint8_t state);
 struct group *fx_only(struct fixture *f, uint8_t state);
+/*
+ * A fake host listing (an sd_lister): the first fx_n_listed of fx_listed
+ * whose state is asked for; fx_listings counts the calls.
+ */
+#define FX_LISTED_MAX 8
+extern struct sd_sock fx_listed[FX_LISTED_MAX];
+extern size_t fx_n_listed, fx_listings;
+int fx_lister(uint32_t states, int family, sd_cb cb, void *arg);
 /* The i-th port of the ephemeral range: a client's local port. */
 uint16_t fx_eph(const struct fixture *f, int i);
 

@@ -81,6 +81,30 @@ tracer_map_id() {
 	done
 }
 
+# birth_drops: timewait births the running tracer left unreported on
+# purpose (--fault-drop-births), over all CPUs.
+birth_drops() {
+	bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
+		jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops'
+}
+
+# kill_tw NS PORT [STATE]: kills with ss -K the timewait sockets (substate
+# STATE, time-wait by default) of namespace NS whose peer port is PORT;
+# prints how many.
+kill_tw() {
+	ip netns exec "$1" ss -K -Htan state "${3:-time-wait}" "( dport = :$2 )" | wc -l
+}
+
+# fill_ring PORT: stops the tracer's reader and fills its ring buffer (give
+# it a small one) with 400 connections to PORT in namespace $NS.
+fill_ring() {
+	kill -STOP "$TRACER_PID"
+	wl_bg "$NS" fills server --port "$1" --count 400
+	wl_bg "$NS" fillc client --port "$1" --count 400
+	wl_wait fillc
+	wl_wait fills
+}
+
 # wl_bg NS NAME ARGS...: tcpwl in the namespace, in the background; sets NAME_PID
 # once it reports ready.
 wl_bg() {

@@ -12,11 +12,7 @@
 PORT=18099 FILL=18100 N=5
 netns_new NS
 tracer_start --ringbuf-size 65536
-kill -STOP "$TRACER_PID"
-wl_bg "$NS" fills server --port $FILL --count 400
-wl_bg "$NS" fillc client --port $FILL --count 400
-wl_wait fillc
-wl_wait fills
+fill_ring $FILL
 leak_start=$(date +%s%N)
 wl_bg "$NS" server server --port $PORT --count $N --mode leak --linger 30
 wl_bg "$NS" client client --port $PORT --count $N

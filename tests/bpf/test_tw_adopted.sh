@@ -33,12 +33,11 @@ done_ns=$(date +%s%N)
 sleep 2.2 # two reports since the closes: the later one lists, 1 s after them
 in_ss=$(tw_in_ns "$NS" $PORT | grep -c .)
 reports=$(wc -l <"$OUT")
-fw2=$(ip netns exec "$NS" ss -K -Htan state fin-wait-2 "( dport = :$PORT )" | wc -l)
-killed=$(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)
+fw2=$(kill_tw "$NS" $PORT fin-wait-2)
+killed=$(kill_tw "$NS" $PORT)
 kill_ns=$(date +%s%N)
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
-drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
-	jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops')
+drops=$(birth_drops)
 tracer_stop
 check_ge "births dropped on purpose" "$drops" $((N / 3 - 2))
 check_eq "timewait sockets ss killed: those it listed" "$killed" "$in_ss"
@@ -80,11 +79,7 @@ check_le "longest life: at most until the kills (ns)" "$(field "$g" max_ns)" \
 
 # ---- 2: births and closes lost with a full ring buffer ----
 tracer_start --ringbuf-size 65536
-kill -STOP "$TRACER_PID"
-wl_bg "$NS" fills server --port $FILL --count 400
-wl_bg "$NS" fillc client --port $FILL --count 400
-wl_wait fillc
-wl_wait fills
+fill_ring $FILL
 wl_bg "$NS" server6 server --addr ::1 --port $PORT --count $M
 wl_bg "$NS" client6 client --addr ::1 --port $PORT --count $M
 wl_wait client6
@@ -102,5 +97,4 @@ check_eq "open: every one of the churn, as ss lists them" "$(PORT=$FILL tw_clien
 check_ge "adopted: at least those on the port" "$(jq .tw_adopted "$OUT")" $M
 check_eq "none from before tracing" "$(tw_clients open_seeded)" 0
 check_eq "none of the port ended" "$(tw_clients completed)" 0
-ip netns exec "$NS" ss -K -Htan state time-wait >/dev/null
 finish

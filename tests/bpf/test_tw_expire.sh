@@ -26,8 +26,7 @@ for _ in $(seq 80); do
 	sleep 1
 done
 sleep 0.5
-drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
-	jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops')
+drops=$(birth_drops)
 tracer_stop
 # What the kernel did besides, should a check below fail.
 say "the namespace's kernel counters: $(ip netns exec "$NS" nstat -asz TcpRetransSegs TcpOutRsts TcpExtTW |

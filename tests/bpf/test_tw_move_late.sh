@@ -29,7 +29,7 @@ fin=$(date +%s%N)
 check_eq "in TIME_WAIT after it" \
 	"$(ip netns exec "$NS" ss -Htan state time-wait "( dport = :$PORT )" | wc -l)" 2
 sleep $KILL_AT
-check_eq "killed with ss -K" "$(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)" 2
+check_eq "killed with ss -K" "$(kill_tw "$NS" $PORT)" 2
 killed=$(($(date +%s%N) - fin))
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
 tracer_stop

@@ -44,7 +44,7 @@ left=$(ip netns exec "$NS" ss -Htano state time-wait "( dport = :$PORT )" |
 	sed -n 's/.*timer:(timewait,\([0-9]*\)sec.*/\1/p' | sort -n | head -1)
 check_ge "seconds left after the re-arm" "${left:-0}" 58
 sleep_until $KILL_AT
-check_eq "killed with ss -K" "$(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)" 2
+check_eq "killed with ss -K" "$(kill_tw "$NS" $PORT)" 2
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
 tracer_stop
 check_eq "tracked and ended" "$(tw_clients completed 'add // 0')" 2

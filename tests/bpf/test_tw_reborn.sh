@@ -15,7 +15,7 @@ for i in $(seq $K); do
 	wl_bg "$NS" cli$i client --port $PORT --count 1
 	wl_wait cli$i
 	wl_wait srv$i
-	killed=$((killed + $(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)))
+	killed=$((killed + $(kill_tw "$NS" $PORT)))
 done
 sleep 0.5 # the last kill is reported at the next timewait timer event, or read from its slot
 tracer_stop

@@ -63,7 +63,7 @@ wl_wait client3
 wl_wait server3
 kill -CONT "$TRACER_PID"
 sleep 0.5
-killed=$(ip netns exec "$NS3" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)
+killed=$(kill_tw "$NS3" $PORT)
 sleep 0.5
 tracer_stop
 unseen=$(jq .tw_unseen_births "$OUT")

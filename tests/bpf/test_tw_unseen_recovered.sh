@@ -25,12 +25,11 @@ wl_wait server
 sleep $PAUSE
 # A timewait socket whose peer's FIN never came (the kernel reset the peer)
 # is still FIN_WAIT2: killed too, but not a TIME_WAIT socket.
-fw2=$(ip netns exec "$NS" ss -K -Htan state fin-wait-2 "( dport = :$PORT )" | wc -l)
-killed=$(ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" | wc -l)
+fw2=$(kill_tw "$NS" $PORT fin-wait-2)
+killed=$(kill_tw "$NS" $PORT)
 t1=$(date +%s%N)
 sleep 0.5 # a kill is reported at the next timewait timer event, or read from its slot
-drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
-	jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops')
+drops=$(birth_drops)
 tracer_stop
 
 g=$(group TIME_WAIT $PORT client "$client_PID")
@@ -75,11 +74,10 @@ wl_bg "$NS" client6 client --addr ::1 --port $PORT --count $M
 wl_wait client6
 wl_wait server6
 sleep 1
-fw2=$(ip netns exec "$NS" ss -K -Htan state fin-wait-2 "( dport = :$PORT )" | wc -l)
-ip netns exec "$NS" ss -K -Htan state time-wait "( dport = :$PORT )" >/dev/null
+fw2=$(kill_tw "$NS" $PORT fin-wait-2)
+kill_tw "$NS" $PORT >/dev/null
 sleep 0.5
-drops=$(bpftool map dump id "$(tracer_map_id tcpwaitt.bss)" -j |
-	jq '.[0].formatted.value[".bss"] | add | .fault_birth_drops')
+drops=$(birth_drops)
 tracer_stop
 g=$(group TIME_WAIT $PORT client "$client6_PID")
 check_ge "IPv6: births dropped on purpose" "$drops" $((M / 3 - 2))

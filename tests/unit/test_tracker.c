@@ -470,16 +470,12 @@ TEST(tracker_random_input)
 	fx_teardown(&f);
 }
 
-/* A socket in CLOSE_WAIT as sock_diag lists it: 10.0.0.1:lport -> 10.0.0.2:rport in NETNS. */
+/* A socket in CLOSE_WAIT as sock_diag lists it, its peer's FIN's ACK ack_ms old. */
 static struct sd_sock cw_listed(uint16_t lport, uint16_t rport, uint64_t cookie, int64_t ack_ms)
 {
-	struct sd_sock s = { .netns = NETNS, .family = AF_INET, .state = TCPWT_CLOSE_WAIT,
-			     .lport = lport, .rport = rport, .cookie = cookie, .ino = 0,
-			     .last_data_recv_ms = -1, .last_ack_recv_ms = ack_ms };
+	struct sd_sock s = fx_sd_sock(TCPWT_CLOSE_WAIT, lport, rport, cookie);
 
-	s.laddr[0] = s.raddr[0] = 10;
-	s.laddr[3] = 1;
-	s.raddr[3] = 2;
+	s.last_ack_recv_ms = ack_ms;
 	return s;
 }
 

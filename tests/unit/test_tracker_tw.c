@@ -469,15 +469,23 @@ static struct group *tw_group(struct fixture *f, uint32_t pid, uint16_t port)
 	return g;
 }
 
-/* An unknown timewait socket's end, with its timer's entry into TIME_WAIT. */
-static void unknown_end(struct fixture *f, uint8_t type, uint64_t tw, uint64_t entry,
-			uint64_t ts, uint16_t lport, uint8_t state)
+/* A timewait socket's end named by its cookie (0: none), with its timer's entry into TIME_WAIT. */
+static void cookie_end(struct fixture *f, uint8_t type, uint64_t tw, uint64_t entry,
+		       uint64_t ts, uint16_t lport, uint8_t state, uint64_t cookie)
 {
 	struct tcpwt_event e = fx_ev(type, tw, ts, lport, 443);
 
 	e.entry_ns = entry;
 	e.state = state;
+	e.cookie = cookie;
 	fx_feed(f, &e);
+}
+
+/* An unknown timewait socket's end, with its timer's entry into TIME_WAIT. */
+static void unknown_end(struct fixture *f, uint8_t type, uint64_t tw, uint64_t entry,
+			uint64_t ts, uint16_t lport, uint8_t state)
+{
+	cookie_end(f, type, tw, entry, ts, lport, state, 0);
 }
 
 static uint64_t recovered(struct fixture *f)
@@ -602,20 +610,13 @@ TEST(tracker_tw_unseen_recovered)
 	fx_teardown(&f);
 }
 
-/*
- * A timewait socket as sock_diag lists it, at now_ns: 10.0.0.1:lport ->
- * 10.0.0.2:443 in NETNS (the tuple of fx_ev()), its timer armed at armed_ns.
- */
+/* A timewait socket to port 443 as sock_diag lists it at now_ns, its timer armed at armed_ns. */
 static struct sd_sock tw_listed(uint16_t lport, uint64_t cookie, uint64_t armed_ns,
 				uint64_t now_ns)
 {
-	struct sd_sock s = { .netns = NETNS, .family = AF_INET, .state = TCPWT_TIME_WAIT,
-			     .lport = lport, .rport = 443, .cookie = cookie,
-			     .expires_ms = (uint32_t)((60 * S - (now_ns - armed_ns)) / MS) };
+	struct sd_sock s = fx_sd_sock(TCPWT_TIME_WAIT, lport, 443, cookie);
 
-	s.laddr[0] = s.raddr[0] = 10;
-	s.laddr[3] = 1;
-	s.raddr[3] = 2;
+	s.expires_ms = (uint32_t)((60 * S - (now_ns - armed_ns)) / MS);
 	return s;
 }
 
@@ -630,7 +631,6 @@ static struct sd_sock tw_listed(uint16_t lport, uint64_t cookie, uint64_t armed_
 TEST(tracker_tw_adopted)
 {
 	struct open_sock oldest[12];
-	struct tcpwt_event e;
 	struct fixture f;
 	struct group *g;
 	size_t ncw, ntw;
@@ -692,11 +692,8 @@ TEST(tracker_tw_adopted)
 			ASSERT_EQ(to_peer3, 1, "the unknown one of the shared ports adopted");
 	}
 	/* Its end names its cookie: measured, a recovered unseen birth. */
-	e = fx_ev(TCPWT_EV_TW_KILL, 0xb00, 41 * S, fx_eph(&f, 1), 443);
-	e.entry_ns = 1 * S + 2 * MS;
-	e.state = TCPWT_TIME_WAIT;
-	e.cookie = 21;
-	fx_feed(&f, &e);
+	cookie_end(&f, TCPWT_EV_TW_KILL, 0xb00, 1 * S + 2 * MS, 41 * S, fx_eph(&f, 1),
+		   TCPWT_TIME_WAIT, 21);
 	ASSERT_EQ(unseen(&f), 1, "counted an unseen birth");
 	ASSERT_EQ(recovered(&f), 1, "recovered");
 	g = tw_group(&f, 9, 443);
@@ -715,7 +712,6 @@ TEST(tracker_tw_adopted)
  */
 TEST(tracker_tw_adopted_after_loss)
 {
-	struct tcpwt_event e;
 	struct fixture f;
 	struct group *g;
 
@@ -741,11 +737,8 @@ TEST(tracker_tw_adopted_after_loss)
 	ASSERT_EQ(fx_listings, 2, "no more loss: no listing");
 	g = tw_group(&f, 0, 443);
 	ASSERT_TRUE(g == NULL || g->hist.count == 0, "nothing measured yet");
-	e = fx_ev(TCPWT_EV_TW_EXPIRE, 0xb07, 62 * S, fx_eph(&f, 7), 443);
-	e.entry_ns = 2 * S;
-	e.state = TCPWT_TIME_WAIT;
-	e.cookie = 27;
-	fx_feed(&f, &e);
+	cookie_end(&f, TCPWT_EV_TW_EXPIRE, 0xb07, 2 * S, 62 * S, fx_eph(&f, 7), TCPWT_TIME_WAIT,
+		   27);
 	ASSERT_EQ(unseen(&f), 1, "an unseen birth");
 	ASSERT_EQ(recovered(&f), 0, "without its owner: not recovered");
 	g = tw_group(&f, 0, 443);

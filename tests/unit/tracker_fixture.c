@@ -162,6 +162,18 @@ struct group *fx_only(struct fixture *f, uint8_t state)
 	return scan_groups(f, state, &n);
 }
 
+struct sd_sock fx_sd_sock(uint8_t state, uint16_t lport, uint16_t rport, uint64_t cookie)
+{
+	struct sd_sock s = { .netns = NETNS, .family = AF_INET, .state = state, .lport = lport,
+			     .rport = rport, .cookie = cookie, .last_data_recv_ms = -1,
+			     .last_ack_recv_ms = -1 };
+
+	s.laddr[0] = s.raddr[0] = 10;
+	s.laddr[3] = 1;
+	s.raddr[3] = 2;
+	return s;
+}
+
 struct sd_sock fx_listed[FX_LISTED_MAX];
 size_t fx_n_listed, fx_listings;
 

@@ -42,6 +42,8 @@ void fx_tw(struct fixture *f, uint8_t type, uint64_t id, uint64_t ts, uint8_t st
 /* Groups of a state with anything to show, and the only one (NULL unless one). */
 size_t fx_groups(struct fixture *f, uint8_t state);
 struct group *fx_only(struct fixture *f, uint8_t state);
+/* A socket in state as sock_diag lists it: the tuple of fx_ev(), no tcp_info. */
+struct sd_sock fx_sd_sock(uint8_t state, uint16_t lport, uint16_t rport, uint64_t cookie);
 /*
  * A fake host listing (an sd_lister): the first fx_n_listed of fx_listed
  * whose state is asked for; fx_listings counts the calls.

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "table.h"
 /* Header-only: XXH3 inlined here, no library to link. */
 #define XXH_INLINE_ALL
@@ -68,14 +69,52 @@ static void *val_at(const struct table *t, const struct slots *s, size_t i)
 	return s->vals + i * t->val_size;
 }
 
-/* calloc: large arrays come zeroed from mmap, their pages touched as used. */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/*
+ * Zeroed memory for an array of slots. A large table is probed at random:
+ * with 4 KiB pages nearly every probe also misses the TLB (a million
+ * timewait sockets span 64 MiB), so arrays of 2 MiB and more ask for huge
+ * pages (transparent ones: "madvise" is Debian's default). Both ways the
+ * pages come zeroed from the kernel, touched as used.
+ */
+static void *zalloc(size_t bytes)
+{
+	char *p, *aligned;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(1, bytes);
+	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	p = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* Huge pages need 2 MiB alignment: trim the rest. */
+	aligned = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (aligned > p)
+		munmap(p, aligned - p);
+	munmap(aligned + bytes, p + HUGE_PAGE - aligned);
+	madvise(aligned, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
+	return aligned;
+}
+
+static void zfree(void *p, size_t bytes)
+{
+	if (!p)
+		return;
+	if (bytes < HUGE_PAGE)
+		free(p);
+	else
+		munmap(p, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+}
+
 static int slots_alloc(struct slots *s, size_t cap, size_t val_size)
 {
-	s->keys = calloc(cap, sizeof(*s->keys));
-	s->vals = calloc(cap, val_size);
+	s->keys = zalloc(cap * sizeof(*s->keys));
+	s->vals = zalloc(cap * val_size);
 	if (!s->keys || !s->vals) {
-		free(s->keys);
-		free(s->vals);
+		zfree(s->keys, cap * sizeof(*s->keys));
+		zfree(s->vals, cap * val_size);
 		s->keys = NULL;
 		s->vals = NULL;
 		return -1;
@@ -85,17 +124,26 @@ static int slots_alloc(struct slots *s, size_t cap, size_t val_size)
 	return 0;
 }
 
-static void slots_free(struct slots *s)
+static void slots_free(struct slots *s, size_t val_size)
 {
-	free(s->keys);
-	free(s->vals);
+	zfree(s->keys, s->cap * sizeof(*s->keys));
+	zfree(s->vals, s->cap * val_size);
 	memset(s, 0, sizeof(*s));
 }
 
-static size_t slot_of(const struct slots *s, uint64_t key, bool *found)
+/*
+ * Where key is in s (*found), or the empty slot where it would go. The value
+ * at its home slot is fetched meanwhile: a large table's key and value are
+ * two cache misses, which then overlap.
+ */
+static size_t slot_of(const struct table *t, const struct slots *s, uint64_t key,
+		      bool *found)
 {
 	size_t mask = s->cap - 1, i = mix(key) & mask;
+	const char *v = val_at(t, s, i);
 
+	__builtin_prefetch(v);
+	__builtin_prefetch(v + t->val_size - 1);
 	while (s->keys[i] && s->keys[i] != key)
 		i = (i + 1) & mask;
 	*found = s->keys[i] == key;
@@ -130,7 +178,7 @@ static void move_some(struct table *t, size_t steps)
 		size_t j;
 
 		if (t->moved == old->cap) {
-			slots_free(old);
+			slots_free(old, t->val_size);
 			break;
 		}
 		if (!old->keys[t->moved]) {
@@ -138,7 +186,7 @@ static void move_some(struct table *t, size_t steps)
 			continue;
 		}
 		/* The slot refills when later entries shift back into it. */
-		j = slot_of(&t->cur, old->keys[t->moved], &found);
+		j = slot_of(t, &t->cur, old->keys[t->moved], &found);
 		t->cur.keys[j] = old->keys[t->moved];
 		memcpy(val_at(t, &t->cur, j), val_at(t, old, t->moved), t->val_size);
 		t->cur.len++;
@@ -177,8 +225,8 @@ void table__free(struct table *t)
 {
 	if (!t)
 		return;
-	slots_free(&t->cur);
-	slots_free(&t->old);
+	slots_free(&t->cur, t->val_size);
+	slots_free(&t->old, t->val_size);
 	free(t);
 }
 
@@ -187,12 +235,12 @@ static struct slots *locate(const struct table *t, uint64_t key, size_t *i)
 {
 	bool found;
 
-	*i = slot_of(&t->cur, key, &found);
+	*i = slot_of(t, &t->cur, key, &found);
 	if (found)
 		return (struct slots *)&t->cur;
 	if (!t->old.keys)
 		return NULL;
-	*i = slot_of(&t->old, key, &found);
+	*i = slot_of(t, &t->old, key, &found);
 	return found ? (struct slots *)&t->old : NULL;
 }
 
@@ -223,7 +271,7 @@ void *table__get(struct table *t, uint64_t key, bool *created)
 	move_some(t, MOVE_STEPS);
 	if ((table__len(t) + 1) * 10 > t->cur.cap * 7 && start_resize(t, t->cur.cap * 2))
 		return NULL;
-	i = slot_of(&t->cur, key, &found);
+	i = slot_of(t, &t->cur, key, &found);
 	t->cur.keys[i] = key;
 	memset(val_at(t, &t->cur, i), 0, t->val_size);
 	t->cur.len++;

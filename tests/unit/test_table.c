@@ -342,6 +342,47 @@ static bool holds_exactly(const struct table *t, const uint64_t *keys, size_t n)
 }
 
 /*
+ * Arrays of 2 MiB and more are mapped apart (for huge pages): a table grown
+ * through that size and emptied again (shrinking back to small arrays)
+ * holds the right entries all the way, written and read across the whole
+ * mapping, and its memory count is still its slots'.
+ */
+TEST(table_large_arrays)
+{
+	enum { LARGE = 600000 }; /* 1M slots of 8 + 8 bytes: two 8 MiB arrays */
+	struct table *t = table__new(sizeof(uint64_t));
+	uint64_t *keys = malloc(LARGE * sizeof(*keys));
+	bool created;
+	size_t n;
+
+	if (!ASSERT_TRUE(t && keys, "allocated"))
+		goto out;
+	for (n = 0; n < LARGE; n++) {
+		uint64_t *v;
+
+		keys[n] = rnd() | 1;
+		v = table__get(t, keys[n], &created);
+		if (!ASSERT_TRUE(v && created, "inserted"))
+			goto out;
+		*v = ~keys[n];
+	}
+	if (!holds_exactly(t, keys, n) ||
+	    !ASSERT_GE(table__bytes(t), (size_t)(LARGE * 10 / 7) * SLOT_BYTES, "counts its slots"))
+		goto out;
+	while (n > 10) {
+		if (!ASSERT_TRUE(table__delete(t, keys[--n]), "deleted"))
+			goto out;
+		if (n % 100000 == 0 && !holds_exactly(t, keys, n))
+			goto out;
+	}
+	holds_exactly(t, keys, n);
+	ASSERT_LE(table__bytes(t), (size_t)4096, "shrunk back to small arrays");
+out:
+	free(keys);
+	table__free(t);
+}
+
+/*
  * A resize keeps both arrays and moves the entries a few per insert or
  * delete: right after the insert that grows a table of C slots, both the old
  * (C) and the new (2C) arrays are held, everything stays findable while the

@@ -21,9 +21,16 @@
 # then falls by what the tracer costs. Each measurement also gives the busy CPU
 # time of the whole machine per connection, which idle time cannot hide.
 #
+# The clients connect from SOURCES loopback addresses in turn. From one, a
+# fast machine runs out of ports before CPU: connect() takes ports of one
+# parity, and a port held in TIME_WAIT is reused after 1 s, so ~32k
+# connections/s at most; connect() then burns the rest of the CPU searching
+# for a port, and the rate stays at that ceiling, traced or not.
+#
 # Environment: ROUNDS, SECS (per measurement), WORKERS (client processes),
-# SERVERS (server processes), MEM_COUNTS, TW_COUNTS (e.g. "100000 1000000"),
-# TIMER_REARMS (re-arms per run of the timer loop).
+# SERVERS (server processes), SOURCES (client addresses), MEM_COUNTS,
+# TW_COUNTS (e.g. "100000 1000000"), TIMER_REARMS (re-arms per run of the
+# timer loop).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 TRACER="$top/tcpwaittrace"
@@ -32,6 +39,7 @@ ROUNDS=${ROUNDS:-5}
 SECS=${SECS:-10}
 WORKERS=${WORKERS:-4}
 SERVERS=${SERVERS:-2}
+SOURCES=${SOURCES:-8}
 TW_COUNTS=${TW_COUNTS:-"100000 1000000"}
 TIMER_REARMS=${TIMER_REARMS:-1000000}
 if [ "${1:-}" = --smoke ]; then
@@ -76,7 +84,7 @@ churn() {
 	local b0 b1
 	b0=$(busy_ticks)
 	ip netns exec "$ns" "$WL" churn-client --port "$port" --duration "$SECS" \
-		--workers "$WORKERS" >"$work/cli.out"
+		--workers "$WORKERS" --sources "$SOURCES" >"$work/cli.out"
 	b1=$(busy_ticks)
 	kill "$srv" 2>/dev/null || true
 	wait "$srv" 2>/dev/null || true

@@ -2,7 +2,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "table.h"
 /* Header-only: XXH3 inlined here, no library to link. */
 #define XXH_INLINE_ALL
@@ -69,52 +68,14 @@ static void *val_at(const struct table *t, const struct slots *s, size_t i)
 	return s->vals + i * t->val_size;
 }
 
-#define HUGE_PAGE ((size_t)2 << 20)
-
-/*
- * Zeroed memory for an array of slots. A large table is probed at random:
- * with 4 KiB pages nearly every probe also misses the TLB (a million
- * timewait sockets span 64 MiB), so arrays of 2 MiB and more ask for huge
- * pages (transparent ones: "madvise" is Debian's default). Both ways the
- * pages come zeroed from the kernel, touched as used.
- */
-static void *zalloc(size_t bytes)
-{
-	char *p, *aligned;
-
-	if (bytes < HUGE_PAGE)
-		return calloc(1, bytes);
-	bytes = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-	p = mmap(NULL, bytes + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Huge pages need 2 MiB alignment: trim the rest. */
-	aligned = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
-	if (aligned > p)
-		munmap(p, aligned - p);
-	munmap(aligned + bytes, p + HUGE_PAGE - aligned);
-	madvise(aligned, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
-	return aligned;
-}
-
-static void zfree(void *p, size_t bytes)
-{
-	if (!p)
-		return;
-	if (bytes < HUGE_PAGE)
-		free(p);
-	else
-		munmap(p, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
-}
-
+/* calloc: large arrays come zeroed from mmap, their pages touched as used. */
 static int slots_alloc(struct slots *s, size_t cap, size_t val_size)
 {
-	s->keys = zalloc(cap * sizeof(*s->keys));
-	s->vals = zalloc(cap * val_size);
+	s->keys = calloc(cap, sizeof(*s->keys));
+	s->vals = calloc(cap, val_size);
 	if (!s->keys || !s->vals) {
-		zfree(s->keys, cap * sizeof(*s->keys));
-		zfree(s->vals, cap * val_size);
+		free(s->keys);
+		free(s->vals);
 		s->keys = NULL;
 		s->vals = NULL;
 		return -1;
@@ -124,10 +85,10 @@ static int slots_alloc(struct slots *s, size_t cap, size_t val_size)
 	return 0;
 }
 
-static void slots_free(struct slots *s, size_t val_size)
+static void slots_free(struct slots *s)
 {
-	zfree(s->keys, s->cap * sizeof(*s->keys));
-	zfree(s->vals, s->cap * val_size);
+	free(s->keys);
+	free(s->vals);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -178,7 +139,7 @@ static void move_some(struct table *t, size_t steps)
 		size_t j;
 
 		if (t->moved == old->cap) {
-			slots_free(old, t->val_size);
+			slots_free(old);
 			break;
 		}
 		if (!old->keys[t->moved]) {
@@ -225,8 +186,8 @@ void table__free(struct table *t)
 {
 	if (!t)
 		return;
-	slots_free(&t->cur, t->val_size);
-	slots_free(&t->old, t->val_size);
+	slots_free(&t->cur);
+	slots_free(&t->old);
 	free(t);
 }
 

@@ -2,7 +2,7 @@
 /*
  * Userspace memory per tracked TIME_WAIT socket at sizes the kernel cannot
  * reach on a small machine: N timewait births, as the kernel sends them, go
- * through the tracker; prints its table bytes, the RSS it grew by, and the
+ * through the tracker; prints its table bytes, the heap and RSS it grew by, and the
  * longest any one event took (the reader's longest stall: while it lasts,
  * events queue in the ring buffer). Then, at that size, the tracker's time
  * per connection under churn: the oldest socket's end and a new birth.
@@ -13,12 +13,20 @@
  * phase measures what this machine reaches, this tool the rest. Kernel maps
  * hold nothing per timewait socket (see bpf/tcpwaittrace.bpf.c).
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include "tracker.h"
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd; /* arena chunks in use + mmapped blocks */
+}
 
 static long rss_kb(void)
 {
@@ -86,6 +94,7 @@ static int run(unsigned long n)
 	struct tcpwt_event e;
 	const struct tracker_stats *st;
 	size_t ncw, ntw;
+	size_t heap0, heap1;
 	uint64_t t0, longest = 0;
 	unsigned long churn;
 	long rss0, rss1;
@@ -94,6 +103,7 @@ static int run(unsigned long n)
 		fprintf(stderr, "bench-memory: out of memory\n");
 		return 1;
 	}
+	heap0 = heap_in_use();
 	rss0 = rss_kb();
 	for (unsigned long i = 0; i < n; i++) {
 		tw_event(&e, TCPWT_EV_TW_BORN, i);
@@ -103,13 +113,14 @@ static int run(unsigned long n)
 		if (t0 > longest)
 			longest = t0;
 	}
+	heap1 = heap_in_use();
 	rss1 = rss_kb();
 	st = tracker__stats(t);
-	printf("%lu TIME_WAIT sockets: %llu tracked, table bytes/socket %.0f, "
+	printf("%lu TIME_WAIT sockets: %llu tracked, table bytes/socket %.0f, heap growth/socket %.0f B, "
 	       "RSS growth/socket %.0f B, kernel map bytes/socket 0; longest event %.3f ms\n",
 	       n, (unsigned long long)st->tracked_sockets,
 	       st->tracked_sockets ? (double)st->tracked_bytes / st->tracked_sockets : 0,
-	       n ? (rss1 - rss0) * 1024.0 / n : 0,
+	       n ? (double)(heap1 - heap0) / n : 0, n ? (rss1 - rss0) * 1024.0 / n : 0,
 	       longest / 1e6);
 	/*
 	 * Another namespace deleted, as each CPU that killed its timewait

@@ -342,14 +342,13 @@ static bool holds_exactly(const struct table *t, const uint64_t *keys, size_t n)
 }
 
 /*
- * Arrays of 2 MiB and more are mapped apart (for huge pages): a table grown
- * through that size and emptied again (shrinking back to small arrays)
- * holds the right entries all the way, written and read across the whole
- * mapping, and its memory count is still its slots'.
+ * A table grown to a million slots and emptied again (shrinking back to its
+ * smallest arrays) holds the right entries all the way, and its memory count
+ * is still its slots'.
  */
 TEST(table_large_arrays)
 {
-	enum { LARGE = 600000 }; /* 1M slots of 8 + 8 bytes: two 8 MiB arrays */
+	enum { LARGE = 600000 }; /* 1M slots of 8 + 8 bytes */
 	struct table *t = table__new(sizeof(uint64_t));
 	uint64_t *keys = malloc(LARGE * sizeof(*keys));
 	bool created;

@@ -109,9 +109,10 @@ static int check_environment(const struct config *cfg)
 	return 0;
 }
 
+/* Handled a few records later: each poll and drain is followed by tracker__flush(). */
 static int on_event(void *ctx, void *data, size_t len)
 {
-	return tracker__on_data(ctx, data, len);
+	return tracker__on_data_ahead(ctx, data, len);
 }
 
 struct seed_ctx {
@@ -165,6 +166,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 		return -ENOMEM;
 	memset(rep, 0, sizeof(*rep));
 	loader__drain(r->loader);
+	tracker__flush(r->tracker);
 	now = tracker__now_ns();
 	collect_parked(r, now);
 	if (now >= r->next_reconcile) {
@@ -301,6 +303,7 @@ static int trace(struct run *r)
 		uint64_t now;
 
 		err = loader__poll(r->loader, POLL_MS);
+		tracker__flush(r->tracker);
 		if (err) {
 			fprintf(stderr, "tcpwaittrace: reading events failed: %s\n", strerror(-err));
 			return err;

@@ -364,6 +364,7 @@ void tracker__snapshot(struct tracker *t, uint64_t now_ns, struct open_sock *old
 {
 	struct table *dests = top ? table__new(sizeof(struct dest_rec)) : NULL;
 
+	tracker__flush(t);
 	*n_cw = *n_tw = 0;
 	owners__new_generation(t->owners);
 	learn_cw_inodes(t);
@@ -557,6 +558,7 @@ void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list)
 	uint64_t t0;
 	bool created;
 
+	tracker__flush(t);
 	if (now_ns < t->next_adopt_ns)
 		return;
 	t0 = tracker__now_ns();
@@ -615,6 +617,7 @@ void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, sd_lis
 	uint64_t t0;
 	bool created;
 
+	tracker__flush(t);
 	if (lost > t->lost_listed) {
 		t->lost_listed = lost;
 		if (!t->lost_ns)
@@ -667,6 +670,7 @@ static void purge_older(struct table *in, size_t ts_off, uint64_t now, uint64_t 
 
 void tracker__reconcile(struct tracker *t, uint64_t now_ns)
 {
+	tracker__flush(t);
 	purge_older(t->tw_forget, 0, now_ns, FORGET_NS);
 	purge_older(t->tw_rearmed, offsetof(struct rearm_rec, ts_ns), now_ns, FORGET_NS);
 	purge_older(t->closers, offsetof(struct closer_rec, ts_ns), now_ns, CLOSER_STALE_NS);

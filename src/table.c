@@ -111,6 +111,34 @@ static size_t slot_of(const struct table *t, const struct slots *s, uint64_t key
 	return i;
 }
 
+void table__prefetch(const struct table *t, uint64_t key)
+{
+	__builtin_prefetch(&t->cur.keys[mix(key) & (t->cur.cap - 1)]);
+	if (t->old.keys)
+		__builtin_prefetch(&t->old.keys[mix(key) & (t->old.cap - 1)]);
+}
+
+void table__prefetch_value(const struct table *t, uint64_t key)
+{
+	const struct slots *s = &t->cur;
+	const char *v;
+	bool found;
+	size_t i;
+
+	i = slot_of(t, s, key, &found);
+	if (!found && t->old.keys) {
+		size_t j = slot_of(t, &t->old, key, &found);
+
+		if (found) {
+			s = &t->old;
+			i = j;
+		}
+	}
+	v = val_at(t, s, i);
+	__builtin_prefetch(v);
+	__builtin_prefetch(v + t->val_size - 1);
+}
+
 /* Empties slot i: backward-shift deletion, no tombstones, short probe chains. */
 static void delete_at(const struct table *t, struct slots *s, size_t i)
 {

@@ -21,6 +21,15 @@ void *table__find(const struct table *t, uint64_t key);
 /* Finds or inserts (zeroed) the value of key; NULL when out of memory. */
 void *table__get(struct table *t, uint64_t key, bool *created);
 bool table__delete(struct table *t, uint64_t key);
+/*
+ * Hints for a lookup of key coming soon, so that its cache misses overlap
+ * other work (the table may change meanwhile, at no risk but a wasted
+ * fetch): first the keys where its probe starts; later, once those are in
+ * cache, the value where it will end (key's, or the free slot an insert
+ * would take).
+ */
+void table__prefetch(const struct table *t, uint64_t key);
+void table__prefetch_value(const struct table *t, uint64_t key);
 size_t table__len(const struct table *t);
 size_t table__bytes(const struct table *t);
 /* Iterates: start with *pos = 0; no inserts or deletes meanwhile. */

@@ -82,6 +82,7 @@ void tracker__add_listener(struct tracker *t, uint32_t netns, uint16_t port,
 	struct listener *l;
 	bool created;
 
+	tracker__flush(t);
 	l = table__get(t->listeners, listener_key(netns, port), &created);
 	if (l && created)
 		l->ino = ino;
@@ -812,6 +813,7 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 	struct tw_rec *r;
 	uint64_t key;
 
+	tracker__flush(t);
 	if (!s->tw || now_ns < s->ts_ns + PARKED_CANCEL_NS)
 		return;
 	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
@@ -986,6 +988,7 @@ void adopt_cw(struct tracker *t, const struct sd_sock *s, uint64_t now_ns, uint6
 void tracker__seed(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
 		   uint64_t start_ns)
 {
+	tracker__flush(t);
 	if (t->cfg->family && t->cfg->family != s->family)
 		return;
 	if (s->state == TCPWT_LISTEN)
@@ -996,57 +999,137 @@ void tracker__seed(struct tracker *t, const struct sd_sock *s, uint64_t now_ns,
 		seed_tw(t, s, now_ns);
 }
 
-int tracker__on_data(struct tracker *t, const void *data, size_t len)
+/* A record into e; false (counted) when malformed. */
+static bool decode(struct tracker *t, const void *data, size_t len, struct tcpwt_event *e)
 {
-	struct tcpwt_event e;
+	if (len < sizeof(*e)) {
+		t->stats.bad_events++;
+		return false;
+	}
+	memcpy(e, data, sizeof(*e));
+	if (e->family != AF_INET && e->family != AF_INET6 &&
+	    e->type != TCPWT_EV_TW_REARM && e->type != TCPWT_EV_TW_EXPIRE &&
+	    e->type != TCPWT_EV_TW_KILL && e->type != TCPWT_EV_NETNS_GONE) {
+		t->stats.bad_events++;
+		return false;
+	}
+	e->comm[TCPWT_COMM_LEN - 1] = '\0';
+	return true;
+}
 
-	if (len < sizeof(e)) {
-		t->stats.bad_events++;
-		return 0;
-	}
-	memcpy(&e, data, sizeof(e));
-	if (e.family != AF_INET && e.family != AF_INET6 &&
-	    e.type != TCPWT_EV_TW_REARM && e.type != TCPWT_EV_TW_EXPIRE &&
-	    e.type != TCPWT_EV_TW_KILL && e.type != TCPWT_EV_NETNS_GONE) {
-		t->stats.bad_events++;
-		return 0;
-	}
-	e.comm[TCPWT_COMM_LEN - 1] = '\0';
+static void handle(struct tracker *t, const struct tcpwt_event *e)
+{
 	t->stats.events++;
-	switch (e.type) {
+	switch (e->type) {
 	case TCPWT_EV_CW_ENTER:
-		on_cw_enter(t, &e);
+		on_cw_enter(t, e);
 		break;
 	case TCPWT_EV_CW_EXIT:
-		on_cw_exit(t, &e);
+		on_cw_exit(t, e);
 		break;
 	case TCPWT_EV_TW_BORN:
-		on_tw_born(t, &e);
+		on_tw_born(t, e);
 		break;
 	case TCPWT_EV_TW_REARM:
-		on_tw_rearm(t, &e);
+		on_tw_rearm(t, e);
 		break;
 	case TCPWT_EV_TW_EXPIRE:
 	case TCPWT_EV_TW_KILL:
-		on_tw_end(t, &e);
+		on_tw_end(t, e);
 		break;
 	case TCPWT_EV_LISTEN:
-		on_listen(t, &e);
+		on_listen(t, e);
 		break;
 	case TCPWT_EV_CLOSER:
-		on_closer(t, &e);
+		on_closer(t, e);
 		break;
 	case TCPWT_EV_CLOSER_GONE:
-		table__delete(t->closers, e.id);
+		table__delete(t->closers, e->id);
 		break;
 	case TCPWT_EV_NETNS_GONE:
-		on_netns_gone(t, &e);
+		on_netns_gone(t, e);
 		break;
 	default:
 		t->stats.events--;
 		t->stats.bad_events++;
 	}
+}
+
+int tracker__on_data(struct tracker *t, const void *data, size_t len)
+{
+	struct tcpwt_event e;
+
+	tracker__flush(t);
+	if (decode(t, data, len, &e))
+		handle(t, &e);
 	return 0;
+}
+
+/*
+ * The table an event's handler looks up first, when it is one that grows
+ * with the sockets tracked (timewait sockets, CLOSE_WAIT ones): at a
+ * million sockets each lookup is a cache miss or two (key, then value), the
+ * most of the tracer's time; fetched while the events before it are handled,
+ * they overlap.
+ */
+static const struct table *table_for(const struct tracker *t, const struct tcpwt_event *e)
+{
+	switch (e->type) {
+	case TCPWT_EV_TW_BORN:
+	case TCPWT_EV_TW_REARM:
+	case TCPWT_EV_TW_EXPIRE:
+	case TCPWT_EV_TW_KILL:
+		return t->tw;
+	case TCPWT_EV_CW_ENTER:
+	case TCPWT_EV_CW_EXIT:
+		return t->cw;
+	}
+	return NULL;
+}
+
+/* The i-th event held back, oldest first. */
+static struct tcpwt_event *ahead_at(struct tracker *t, unsigned int i)
+{
+	return &t->ahead[(t->ahead_first + i) % TRACKER_AHEAD];
+}
+
+/*
+ * An event is handled TRACKER_AHEAD records after it came; its key's slot
+ * is fetched as it comes, its value half way.
+ */
+int tracker__on_data_ahead(struct tracker *t, const void *data, size_t len)
+{
+	const struct table *in;
+	struct tcpwt_event *e;
+
+	if (t->ahead_n == TRACKER_AHEAD) {
+		handle(t, ahead_at(t, 0));
+		t->ahead_first = (t->ahead_first + 1) % TRACKER_AHEAD;
+		t->ahead_n--;
+	}
+	e = ahead_at(t, t->ahead_n);
+	if (!decode(t, data, len, e))
+		return 0;
+	t->ahead_n++;
+	in = table_for(t, e);
+	if (in)
+		table__prefetch(in, e->id);
+	if (t->ahead_n > TRACKER_AHEAD / 2) {
+		e = ahead_at(t, t->ahead_n - 1 - TRACKER_AHEAD / 2);
+		in = table_for(t, e);
+		if (in)
+			table__prefetch_value(in, e->id);
+	}
+	return 0;
+}
+
+void tracker__flush(struct tracker *t)
+{
+	while (t->ahead_n) {
+		handle(t, ahead_at(t, 0));
+		t->ahead_first = (t->ahead_first + 1) % TRACKER_AHEAD;
+		t->ahead_n--;
+	}
 }
 
 void tracker__set_start(struct tracker *t, uint64_t start_ns)
@@ -1061,6 +1144,7 @@ void tracker__set_jiffy(struct tracker *t, uint64_t jiffy_ns)
 
 const struct tracker_stats *tracker__stats(struct tracker *t)
 {
+	tracker__flush(t);
 	t->stats.tracked_sockets = table__len(t->cw) + table__len(t->tw) +
 				   table__len(t->cw_seeded) + table__len(t->tw_seeded);
 	t->stats.tracked_bytes = table__bytes(t->cw) + table__bytes(t->tw) +

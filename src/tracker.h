@@ -96,6 +96,14 @@ struct tracker *tracker__new(const struct config *cfg, struct agg *agg,
 void tracker__free(struct tracker *t);
 /* Decodes one ring buffer record; malformed ones are counted, not trusted. */
 int tracker__on_data(struct tracker *t, const void *data, size_t len);
+/*
+ * The same, for a stream of records: each is handled a few records later,
+ * once the memory its handling reads has been fetched meanwhile. Until
+ * tracker__flush() some are held back; the tracker's other functions
+ * flush first.
+ */
+int tracker__on_data_ahead(struct tracker *t, const void *data, size_t len);
+void tracker__flush(struct tracker *t);
 /* A listener known from sock_diag at start-up (its owner by inode). */
 void tracker__add_listener(struct tracker *t, uint32_t netns, uint16_t port,
 			   uint64_t ino);

@@ -108,6 +108,12 @@ struct listener {
 /* A timewait socket lives at most tcp_fin_timeout (<= 120 s) then 60 s. */
 #define FORGET_NS (200 * 1000000000ULL)
 
+/*
+ * Events held back by tracker__on_data_ahead(): enough to cover a cache
+ * miss (~100-300 ns with its page walk) with the handling of those before.
+ */
+#define TRACKER_AHEAD 8
+
 struct tracker {
 	const struct config *cfg;
 	struct agg *agg;
@@ -158,6 +164,9 @@ struct tracker {
 	uint64_t start_ns; /* tracing began (CLOCK_MONOTONIC) */
 	uint64_t jiffy_ns; /* the kernel's jiffy, 0 if unknown */
 	struct tracker_stats stats;
+	/* Events read, not yet handled (tracker__on_data_ahead), oldest first. */
+	struct tcpwt_event ahead[TRACKER_AHEAD];
+	unsigned int ahead_first, ahead_n;
 };
 
 /* Keys collected while iterating a table, to act on after: zero it to start. */

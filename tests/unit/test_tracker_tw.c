@@ -1186,3 +1186,76 @@ TEST(tracker_tw_taken_over)
 	}
 	fx_teardown(&f);
 }
+
+/* Sockets of both states, some ended, fed to f. */
+static unsigned int feed_mix(struct fixture *f)
+{
+	struct tcpwt_event e;
+	unsigned int fed = 0;
+
+	for (int i = 0; i < 12; i++, fed += 2)
+		born(f, 0x1000 + i, (1 + i) * S, TCPWT_TIME_WAIT);
+	for (int i = 0; i < 10; i++, fed++)
+		fx_tw(f, i < 8 ? TCPWT_EV_TW_EXPIRE : TCPWT_EV_TW_KILL, 0x1000 + i,
+		      (61 + i) * S + i * MS, TCPWT_TIME_WAIT);
+	for (int i = 0; i < 3; i++, fed++) {
+		e = fx_ev(TCPWT_EV_CW_ENTER, 0x2000 + i, (2 + i) * S, 8080, 40000 + i);
+		e.state = TCPWT_CLOSE_WAIT;
+		fx_feed(f, &e);
+	}
+	for (int i = 0; i < 2; i++, fed++) {
+		e = fx_ev(TCPWT_EV_CW_EXIT, 0x2000 + i, (5 + 3 * i) * S, 8080, 40000 + i);
+		e.state = TCPWT_LAST_ACK;
+		fx_feed(f, fx_owned(&e, 7, "srv"));
+	}
+	return fed;
+}
+
+/*
+ * Records fed as the tracer reads the ring are handled a few records late,
+ * in order, all of them once flushed: the same figures as handled at once.
+ */
+TEST(tracker_events_ahead)
+{
+	struct fixture now, ahead;
+	unsigned int fed;
+	struct group *g[2][2];
+	struct tcpwt_event e;
+
+	fx_setup(&now);
+	fx_setup(&ahead);
+	ahead.ahead = true;
+	fed = feed_mix(&now);
+	ASSERT_EQ(feed_mix(&ahead), fed, "the same records");
+	ASSERT_EQ(ahead.t->stats.events, fed - TRACKER_AHEAD, "the last few held back");
+	ASSERT_EQ(tracker__stats(ahead.t)->events, fed, "all handled once asked");
+	ASSERT_EQ(ahead.t->ahead_n, 0, "none left");
+	g[0][0] = fx_only(&now, TCPWT_TIME_WAIT);
+	g[0][1] = fx_only(&now, TCPWT_CLOSE_WAIT);
+	g[1][0] = fx_only(&ahead, TCPWT_TIME_WAIT);
+	g[1][1] = fx_only(&ahead, TCPWT_CLOSE_WAIT);
+	if (ASSERT_TRUE(g[0][0] && g[0][1] && g[1][0] && g[1][1], "a group of each state")) {
+		ASSERT_EQ(g[0][0]->hist.count, 10, "timewait sockets ended");
+		ASSERT_EQ(g[0][0]->expired, 8, "expired");
+		ASSERT_EQ(g[0][1]->hist.count, 2, "CLOSE_WAIT sockets left");
+		for (int s = 0; s < 2; s++) {
+			ASSERT_EQ(g[1][s]->hist.count, g[0][s]->hist.count, "as many measured");
+			ASSERT_EQ(g[1][s]->hist.sum_ns, g[0][s]->hist.sum_ns, "as long");
+			ASSERT_EQ(g[1][s]->expired, g[0][s]->expired, "as many expired");
+			ASSERT_EQ(g[1][s]->killed, g[0][s]->killed, "as many killed");
+		}
+	}
+	ASSERT_EQ(tracker__stats(ahead.t)->tracked_sockets, tracker__stats(now.t)->tracked_sockets,
+		  "as many open");
+	ASSERT_EQ(tracker__stats(ahead.t)->tw_unseen_births, 0, "no end before its birth");
+	ASSERT_EQ(tracker__stats(ahead.t)->missed_ends, 0, "no birth after its end");
+	fx_teardown(&now);
+	/* A record handled at once comes after those held back. */
+	born(&ahead, 0x3000, 100 * S, TCPWT_TIME_WAIT);
+	e = (struct tcpwt_event){ .type = TCPWT_EV_TW_EXPIRE, .id = 0x3000, .ts_ns = 160 * S,
+				  .state = TCPWT_TIME_WAIT };
+	tracker__on_data(ahead.t, &e, sizeof(e));
+	ASSERT_EQ(ahead.t->stats.tw_unseen_births, 0, "its birth handled first");
+	ASSERT_EQ(g[1][0] ? g[1][0]->expired : 0, 9, "and its end then");
+	fx_teardown(&ahead);
+}

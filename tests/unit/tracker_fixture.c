@@ -105,7 +105,10 @@ struct tcpwt_event *fx_owned(struct tcpwt_event *e, uint32_t pid, const char *co
 
 void fx_feed(struct fixture *f, const struct tcpwt_event *e)
 {
-	tracker__on_data(f->t, e, sizeof(*e));
+	if (f->ahead)
+		tracker__on_data_ahead(f->t, e, sizeof(*e));
+	else
+		tracker__on_data(f->t, e, sizeof(*e));
 }
 
 void fx_born(struct fixture *f, uint64_t id, uint64_t ts, uint16_t lport, uint16_t rport,

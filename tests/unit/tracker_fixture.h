@@ -18,6 +18,7 @@ struct fixture {
 	struct owners *owners;
 	struct tracker *t;
 	uint16_t eph_lo, eph_hi; /* the host's ephemeral port range */
+	bool ahead; /* fx_feed() as the tracer reads the ring: tracker__on_data_ahead() */
 };
 
 /* cfg is zeroed with top 10, 1000 closers: set filters before the first event. */

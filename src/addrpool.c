@@ -7,6 +7,7 @@
 #include "table.h"
 
 #define MAX_IDS UINT16_MAX
+#define RECENT 16 /* a power of two */
 
 struct pooled {
 	uint8_t addr[16];
@@ -22,6 +23,12 @@ struct addr_pool {
 	size_t n; /* ids handed out so far */
 	size_t n_free;
 	size_t cap; /* of v and free_ids */
+	/*
+	 * Ids of addresses asked for lately, checked against v before use:
+	 * a host's sockets share a few local addresses, found here with a
+	 * compare instead of a hash and a probe.
+	 */
+	uint16_t recent[RECENT];
 };
 
 struct addr_pool *addr_pool__new(void)
@@ -82,13 +89,32 @@ static bool grow(struct addr_pool *p)
 	return true;
 }
 
+/* Where addr's id may be in recent: a mix of its words. */
+static size_t recent_slot(uint8_t family, const uint8_t *addr)
+{
+	uint64_t a, b;
+
+	memcpy(&a, addr, sizeof(a));
+	memcpy(&b, addr + 8, sizeof(b));
+	return ((a ^ b ^ family) * 0x9e3779b97f4a7c15ULL) >> 32 & (RECENT - 1);
+}
+
 uint16_t addr_pool__get(struct addr_pool *p, uint8_t family, const uint8_t *addr)
 {
-	uint64_t key = addr_key(family, addr);
+	size_t r = recent_slot(family, addr);
+	uint64_t key;
 	struct pooled *e;
-	uint16_t *slot, id;
+	uint16_t *slot, id = p->recent[r];
 	bool created;
 
+	if (id && id <= p->n) {
+		e = &p->v[id - 1];
+		if (e->refs && e->family == family && !memcmp(e->addr, addr, sizeof(e->addr))) {
+			e->refs++;
+			return id;
+		}
+	}
+	key = addr_key(family, addr);
 	slot = table__get(p->ids, key, &created);
 	if (!slot)
 		return 0;
@@ -98,6 +124,7 @@ uint16_t addr_pool__get(struct addr_pool *p, uint8_t family, const uint8_t *addr
 		if (e->family != family || memcmp(e->addr, addr, sizeof(e->addr)))
 			return 0;
 		e->refs++;
+		p->recent[r] = *slot;
 		return *slot;
 	}
 	if (p->n_free) {
@@ -114,6 +141,7 @@ uint16_t addr_pool__get(struct addr_pool *p, uint8_t family, const uint8_t *addr
 	e->family = family;
 	e->key = key;
 	e->refs = 1;
+	p->recent[r] = id;
 	return id;
 }
 

@@ -4,9 +4,20 @@
 #include "agg.h"
 #include "table.h"
 
+#define RECENT 16 /* a power of two */
+
 /* No I/O here: the report writers read the groups. */
 struct agg {
 	struct table *groups; /* hash of the key (probed on collision) -> group */
+	/*
+	 * Keys looked up lately and their groups' ids (never removed, so
+	 * never stale): most events fall into a few groups, found here with
+	 * a compare instead of a hash and a probe.
+	 */
+	struct {
+		struct group_key key;
+		uint64_t id; /* 0: empty */
+	} recent[RECENT];
 };
 
 struct agg *agg__new(void)
@@ -52,11 +63,16 @@ uint64_t agg__group(struct agg *a, const struct group_key *key, bool *created)
 	struct group_key k = *key;
 	struct group *g;
 	uint64_t id;
+	size_t r;
 
 	*created = false;
 	/* A name is a string: bytes after its NUL must not make another group. */
 	k.comm[TCPWT_COMM_LEN - 1] = '\0';
 	memset(k.comm + strlen(k.comm), 0, TCPWT_COMM_LEN - strlen(k.comm));
+	r = ((uint64_t)k.pid << 32 | (uint32_t)k.port << 16 | (uint32_t)k.role << 8 | k.state) *
+	    0x9e3779b97f4a7c15ULL >> 32 & (RECENT - 1);
+	if (a->recent[r].id && !memcmp(&a->recent[r].key, &k, sizeof(k)))
+		return a->recent[r].id;
 	g = table__get_composite(a->groups, table__hash(&k, sizeof(k)), group_is, &k, &id,
 				 created);
 	if (!g)
@@ -65,6 +81,8 @@ uint64_t agg__group(struct agg *a, const struct group_key *key, bool *created)
 		g->key = k;
 		hist__init(&g->hist);
 	}
+	a->recent[r].key = k;
+	a->recent[r].id = id;
 	return id;
 }
 

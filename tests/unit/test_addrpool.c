@@ -44,9 +44,19 @@ TEST(addrpool_refs)
 	ASSERT_TRUE(!addr_pool__addr(p, ia), "its id names nothing");
 	addr_pool__put(p, ia); /* one too many: ignored */
 	ASSERT_EQ(addr_pool__len(p), 2, "an extra put changes nothing");
-	v4(a, 0x7f000002);
-	ASSERT_EQ(addr_pool__get(p, AF_INET, a), ia, "a new address takes the freed id");
-	ASSERT_TRUE(!memcmp(addr_pool__addr(p, ia), a, 16), "with its own bytes");
+	/* Asked for again once forgotten: kept again, as new. */
+	ia2 = addr_pool__get(p, AF_INET, a);
+	ASSERT_EQ(addr_pool__len(p), 3, "kept again");
+	addr_pool__put(p, ia2);
+	ASSERT_EQ(addr_pool__len(p), 2, "and forgotten again");
+	v4(b, 0x7f000002);
+	ASSERT_EQ(addr_pool__get(p, AF_INET, b), ia2, "a new address takes the freed id");
+	ASSERT_TRUE(!memcmp(addr_pool__addr(p, ia2), b, 16), "with its own bytes");
+	/* The first address, whose id another holds now, gets another. */
+	ia = addr_pool__get(p, AF_INET, a);
+	ASSERT_TRUE(ia && ia != ia2, "another id");
+	ASSERT_TRUE(!memcmp(addr_pool__addr(p, ia), a, 16), "its bytes");
+	ASSERT_TRUE(!memcmp(addr_pool__addr(p, ia2), b, 16), "the other's unchanged");
 	addr_pool__free(p);
 }
 

@@ -74,6 +74,15 @@ __u64 fault_backup_skips = 0;
  */
 const volatile __u32 fault_drop_births = 0;
 __u64 fault_birth_drops = 0;
+/*
+ * And (--fault-pileup N) before every N-th run of the state program's
+ * backup, before it marks itself running, FAULT_PILEUP entries are pushed
+ * on its stack, as when softirq interrupts that run's dispatch and makes as
+ * many transitions (their backups skipped): the run must still find the
+ * entry of its own transition below them.
+ */
+const volatile __u32 fault_pileup = 0;
+#define FAULT_PILEUP 40
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -555,6 +564,17 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
  * sk_txhash is drawn at random for each connection (at connect(), or for
  * the SYN that made it) and stays put while its socket is locked, so it
  * tells them apart.
+ *
+ * Stale entries pile up above a live one only while a backup runs: softirq
+ * interrupting it runs the main program, which pushes, and skips the
+ * backup, which would have popped. A burst of packets did that 22 times in
+ * a row here, inside a task's backup for its close(): with 16 entries the
+ * ring wrapped over the task's own entry, and its backup, not finding it,
+ * handled its CLOSE_WAIT exit a second time (about once in 1.5M connections). So
+ * the backup marks itself running, and a main program run inside it
+ * pushes nothing (its backup will not run); what the mark cannot cover
+ * (the backup's dispatch before its first instruction) the depth of the
+ * stack does: 256 entries, all searched.
  */
 static __always_inline __u32 transition(int oldstate, int newstate)
 {
@@ -572,18 +592,23 @@ static __always_inline bool fault_skip(const struct sock *sk, __u32 every, __u32
 	return true;
 }
 
+static __always_inline void push_entry(struct tcpwt_active *a, __u64 sk, __u32 tr,
+				       __u32 ports, __u32 txhash)
+{
+	struct tcpwt_state_seen *e = &a->seen[a->seen_top & (STATE_SEEN - 1)];
+
+	e->sk = sk;
+	e->transition = tr;
+	e->ports = ports;
+	e->txhash = txhash;
+	a->seen_top++;
+}
+
 static __always_inline void state_push(struct tcpwt_active *a, const struct sock *sk, __u32 tr)
 {
-	struct tcpwt_state_seen *e;
-
 	if (!a)
 		return;
-	e = &a->seen[a->seen_top & (STATE_SEEN - 1)];
-	e->sk = (__u64)sk;
-	e->transition = tr;
-	e->ports = sk->__sk_common.skc_portpair;
-	e->txhash = sk->sk_txhash;
-	a->seen_top++;
+	push_entry(a, (__u64)sk, tr, sk->__sk_common.skc_portpair, sk->sk_txhash);
 	a->state_runs++;
 }
 
@@ -597,7 +622,6 @@ static __always_inline bool state_pop(struct tcpwt_active *a, const struct sock 
 		return true; /* cannot happen; never handle twice */
 	top = a->seen_top;
 	found = 0;
-#pragma unroll
 	for (int i = 1; i <= STATE_SEEN; i++) {
 		struct tcpwt_state_seen *e = &a->seen[(top - i) & (STATE_SEEN - 1)];
 
@@ -628,17 +652,34 @@ int BPF_PROG(set_state_btf, const struct sock *sk, int oldstate, int newstate)
 	if (fault_skip_main && a &&
 	    fault_skip(sk, fault_skip_main, &a->fault_main_n, &fault_main_skips))
 		return 0;
-	state_push(a, sk, transition(oldstate, newstate));
+	/* Inside a backup on this CPU: this run's backup will be skipped. */
+	if (a && a->bak_running)
+		a->state_runs++;
+	else
+		state_push(a, sk, transition(oldstate, newstate));
 	return on_set_state_btf(sk, oldstate, newstate);
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(set_state_bak_btf, const struct sock *sk, int oldstate, int newstate)
 {
-	if (state_pop(this_cpu_active(), sk, transition(oldstate, newstate)))
-		return 0;
-	__sync_fetch_and_add(&state_backups_handled, 1);
-	return on_set_state_btf(sk, oldstate, newstate);
+	struct tcpwt_active *a = this_cpu_active();
+
+	if (!a)
+		return 0; /* cannot happen; never handle twice */
+	if (fault_pileup && ++a->fault_pileup_n >= fault_pileup) {
+		a->fault_pileup_n = 0;
+		/* Transitions of no socket (addresses 1 to FAULT_PILEUP), done. */
+		for (__u32 i = 1; i <= FAULT_PILEUP; i++)
+			push_entry(a, i, transition(oldstate, newstate), 0, 0);
+	}
+	a->bak_running = 1;
+	if (!state_pop(a, sk, transition(oldstate, newstate))) {
+		__sync_fetch_and_add(&state_backups_handled, 1);
+		on_set_state_btf(sk, oldstate, newstate);
+	}
+	a->bak_running = 0;
+	return 0;
 }
 
 static __always_inline int on_set_state_tp(struct trace_event_raw_inet_sock_set_state *ctx)

@@ -160,7 +160,7 @@ struct tcpwt_state_seen {
 	__u32 pad;
 };
 
-#define TCPWT_STATE_SEEN 16 /* a power of two */
+#define TCPWT_STATE_SEEN 256 /* a power of two */
 
 /*
  * Per CPU: the stack of transitions the main state program took, for its
@@ -168,6 +168,7 @@ struct tcpwt_state_seen {
  */
 struct tcpwt_active {
 	__u32 seen_top;
+	__u32 bak_running; /* the backup runs on this CPU (its body) */
 	struct tcpwt_state_seen seen[TCPWT_STATE_SEEN];
 	/*
 	 * Runs of the main state program on this CPU: with its recursion
@@ -178,6 +179,7 @@ struct tcpwt_active {
 	/* Transitions since the last injected skip (--fault-skip). */
 	__u32 fault_main_n;
 	__u32 fault_backup_n;
+	__u32 fault_pileup_n; /* backup runs since the last injected burst (--fault-pileup) */
 };
 
 #endif

@@ -33,6 +33,7 @@ enum {
 	OPT_VERIFY,
 	OPT_FAULT_SKIP,
 	OPT_FAULT_BIRTHS,
+	OPT_FAULT_PILEUP,
 };
 
 static const char doc[] =
@@ -79,6 +80,9 @@ static const struct argp_option opts[] = {
 	/* And timewait births reaching no program, as in PID 1's context on some kernels. */
 	{ "fault-drop-births", OPT_FAULT_BIRTHS, "N", OPTION_HIDDEN,
 	  "Leave every N-th timewait birth on a CPU unreported, as if its hits reached no program (0: never)", 0 },
+	/* And softirq piling entries on the backup's stack while a backup is being dispatched. */
+	{ "fault-pileup", OPT_FAULT_PILEUP, "N", OPTION_HIDDEN,
+	  "Before every N-th run of the state program's backup, push entries on its stack as a burst of interrupting transitions would (0: never)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
 	{ "version", 'V', NULL, 0, "Print the version and exit", 0 },
 	{ "help", 'h', NULL, 0, "Show this help", 0 },
@@ -300,6 +304,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (parse_number("--fault-drop-births", arg, 0, 1000000, &v))
 			return EXIT_BAD_INPUT;
 		cfg->fault_drop_births = v;
+		return 0;
+	case OPT_FAULT_PILEUP:
+		if (parse_number("--fault-pileup", arg, 0, 1000000, &v))
+			return EXIT_BAD_INPUT;
+		cfg->fault_pileup = v;
 		return 0;
 	case OPT_EXPORT:
 		cfg->export_path = arg;

@@ -37,6 +37,8 @@ struct config {
 	uint32_t fault_skip_main, fault_skip_backup;
 	/* Tests: leave every Nth timewait birth unreported (0: never). */
 	uint32_t fault_drop_births;
+	/* Tests: a burst of stale entries before every Nth backup run (0: never). */
+	uint32_t fault_pileup;
 	const char *btf_path; /* BTF to check and load against */
 	const char *export_path; /* final report (each report with INTERVAL) */
 	int export_format; /* enum export_format */

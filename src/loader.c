@@ -99,6 +99,7 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	s->rodata->fault_skip_main = cfg->fault_skip_main;
 	s->rodata->fault_skip_backup = cfg->fault_skip_backup;
 	s->rodata->fault_drop_births = cfg->fault_drop_births;
+	s->rodata->fault_pileup = cfg->fault_pileup;
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
 	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
 	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);

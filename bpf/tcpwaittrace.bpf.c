@@ -570,11 +570,11 @@ static __always_inline int on_set_state_btf(const struct sock *sk, int oldstate,
  * backup, which would have popped. A burst of packets did that 22 times in
  * a row here, inside a task's backup for its close(): with 16 entries the
  * ring wrapped over the task's own entry, and its backup, not finding it,
- * handled its CLOSE_WAIT exit a second time (about once in 1.5M connections). So
- * the backup marks itself running, and a main program run inside it
- * pushes nothing (its backup will not run); what the mark cannot cover
- * (the backup's dispatch before its first instruction) the depth of the
- * stack does: 256 entries, all searched.
+ * handled its CLOSE_WAIT exit a second time (about once in 1.5M
+ * connections). So the backup marks itself running, and a main program run
+ * inside it pushes nothing (its backup will not run); what the mark cannot
+ * cover (the backup's dispatch before its first instruction) the depth of
+ * the stack does: 256 entries, all searched.
  */
 static __always_inline __u32 transition(int oldstate, int newstate)
 {

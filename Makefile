@@ -20,7 +20,7 @@ BPF_CFLAGS := -g -O2 -Wall $(WERROR) -target bpf -D__TARGET_ARCH_$(ARCH) \
 	      -I$(dir $(VMLINUX)) -Ibpf
 
 # Everything but main.c, so unit tests link the same objects.
-CORE_SRCS := cli hist table addrpool tracker snapshot agg owner sockdiag jsonw report export http privs delivery
+CORE_SRCS := cli hist table addrpool tracker snapshot agg owner sockdiag jsonw report export http privs delivery merge
 CORE_OBJS := $(patsubst %,$(OUTPUT)/%.o,$(CORE_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c)
 

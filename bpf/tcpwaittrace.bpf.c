@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Kernel side of tcpwaittrace: reports the moments TCP sockets enter and
- * leave CLOSE_WAIT and TIME_WAIT, and who owned them, through a ring buffer.
+ * leave CLOSE_WAIT and TIME_WAIT, and who owned them, through ring buffers,
+ * batched per CPU.
  *
  * CLOSE_WAIT is seen on sock:inet_sock_set_state. TIME_WAIT is not: the full
  * socket is replaced by a struct inet_timewait_sock whose life is only
@@ -84,9 +85,23 @@ __u64 fault_birth_drops = 0;
 const volatile __u32 fault_pileup = 0;
 #define FAULT_PILEUP 40
 
-struct {
+/*
+ * Two ring buffers per CPU (batches, and the records of programs that
+ * interrupted an append): one event's CPU is not the next one's for the
+ * same socket, and userspace puts the rings' records back in time order
+ * (src/merge.h). It creates the rings and sets their size; this is their
+ * template.
+ */
+struct ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, 4096);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* two per possible CPU */
+	__type(key, __u32);
+	__array(values, struct ring);
 } events SEC(".maps");
 
 struct {
@@ -167,24 +182,68 @@ static __always_inline bool current_owner(const struct sk_src *src, __u32 *tgid,
 	return true;
 }
 
-/* A zeroed event of this type, stamped ts_ns (a clock read costs ~45 ns here). */
-static __always_inline struct tcpwt_event *reserve(__u8 type, __u64 ts_ns)
-{
-	struct tcpwt_event *e;
+/*
+ * Records are batched per CPU: a program appends its event to its CPU's
+ * batch and, every TCPWT_BATCH events, writes them to the ring at once
+ * (reserving and committing a record for each cost ~127 ns of the machine's
+ * time under churn, most of the ring buffer's cost). A program that
+ * interrupted another's append (the batch is busy) writes its record
+ * straight to its CPU's second ring. Userspace flushes partial batches
+ * (flush_batch) before it reads.
+ */
+#define barrier() asm volatile("" ::: "memory")
 
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return NULL;
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tcpwt_batch);
+} batches SEC(".maps");
+
+static __always_inline struct tcpwt_batch *this_cpu_batch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&batches, &zero);
+}
+
+/* This CPU's ring for batches (0) or for records written straight (1). */
+static __always_inline void *this_cpu_ring(__u32 which)
+{
+	__u32 i = bpf_get_smp_processor_id() * 2 + which;
+
+	return bpf_map_lookup_elem(&events, &i);
+}
+
+/*
+ * A zeroed event of this type, stamped ts_ns (a clock read costs ~45 ns
+ * here): a slot of this CPU's batch (*rb NULL), or a record reserved in its
+ * second ring (*rb, for submit()).
+ */
+static __always_inline struct tcpwt_event *reserve(__u8 type, __u64 ts_ns, void **rb)
+{
+	struct tcpwt_batch *b = this_cpu_batch();
+	struct tcpwt_event *e = NULL;
+
+	*rb = NULL;
+	if (b && !b->busy && b->n < TCPWT_BATCH) {
+		b->busy = 1;
+		barrier();
+		e = &b->ev[b->n & (TCPWT_BATCH - 1)];
+	} else {
+		*rb = this_cpu_ring(1);
+		if (*rb)
+			e = bpf_ringbuf_reserve(*rb, sizeof(*e), 0);
+		if (!e) {
+			__sync_fetch_and_add(&lost_events, 1);
+			return NULL;
+		}
 	}
 	__builtin_memset(e, 0, sizeof(*e));
 	e->type = type;
 	e->ts_ns = ts_ns;
 	return e;
 }
-
-/* What a record takes in the ring: an 8-byte header, the event, 8-aligned. */
-#define RECORD_BYTES ((sizeof(struct tcpwt_event) + 8 + 7) / 8 * 8)
 
 /*
  * Wakes the reader each time the queued data crosses a multiple of
@@ -193,20 +252,45 @@ static __always_inline struct tcpwt_event *reserve(__u8 type, __u64 ts_ns)
  * missed by racing producers is made up at the next multiple or by the
  * reader's poll timeout.
  */
-static __always_inline void submit(struct tcpwt_event *e)
+static __always_inline __u64 wake_flags(void *rb, __u64 adding)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP, avail;
+	__u64 avail;
 
-	if (!wakeup_bytes) {
-		flags = BPF_RB_FORCE_WAKEUP;
-	} else {
+	if (!wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	/* A mask, not a division (~40 cycles each). */
+	avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+	if ((avail & (wakeup_bytes - 1)) + adding >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* What a record takes in the ring: an 8-byte header, the data, 8-aligned. */
+#define RECORD_BYTES(size) (((size) + 8 + 7) / 8 * 8)
+
+static __always_inline void submit(struct tcpwt_event *e, void *rb)
+{
+	struct tcpwt_batch *b;
+	void *ring;
+
+	if (rb) {
 		/* Our own record is counted: it was reserved. */
-		avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-		/* Crossed a multiple: a mask, not a division (~40 cycles each). */
-		if (avail >= RECORD_BYTES && (avail & (wakeup_bytes - 1)) < RECORD_BYTES)
-			flags = BPF_RB_FORCE_WAKEUP;
+		bpf_ringbuf_submit(e, wake_flags(rb, 0));
+		return;
 	}
-	bpf_ringbuf_submit(e, flags);
+	b = this_cpu_batch();
+	if (!b)
+		return;
+	b->n++;
+	if (b->n >= TCPWT_BATCH) {
+		ring = this_cpu_ring(0);
+		if (!ring || bpf_ringbuf_output(ring, b->ev, sizeof(b->ev),
+						wake_flags(ring, RECORD_BYTES(sizeof(b->ev)))))
+			__sync_fetch_and_add(&lost_events, TCPWT_BATCH);
+		b->n = 0;
+	}
+	barrier();
+	b->busy = 0;
 }
 
 static __always_inline __u32 sk_netns(const struct sock *sk)
@@ -321,7 +405,8 @@ static __always_inline __u64 last_ack_ns(const struct sk_src *src, __u64 now_ns)
 static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 					    __u8 type, int newstate)
 {
-	struct tcpwt_event *e = reserve(type, bpf_ktime_get_ns());
+	void *rb;
+	struct tcpwt_event *e = reserve(type, bpf_ktime_get_ns(), &rb);
 
 	if (!e)
 		return;
@@ -336,7 +421,7 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 	/* A CLOSE_WAIT exit by its holder names its owner: no inode needed. */
 	if (type != TCPWT_EV_CW_EXIT || !(e->flags & TCPWT_F_OWNER))
 		e->ino = sk_ino(src->sk, btf);
-	submit(e);
+	submit(e, rb);
 }
 
 /*
@@ -351,6 +436,7 @@ static __always_inline void emit_sock_event(const struct sk_src *src, bool btf,
 static __always_inline void emit_closer(const struct sk_src *src)
 {
 	struct tcpwt_event *e;
+	void *rb;
 	__u32 tgid;
 	char comm[TCPWT_COMM_LEN];
 
@@ -360,7 +446,7 @@ static __always_inline void emit_closer(const struct sk_src *src)
 		return;
 	if (!port_match(src->lport, src->rport))
 		return;
-	e = reserve(TCPWT_EV_CLOSER, bpf_ktime_get_ns());
+	e = reserve(TCPWT_EV_CLOSER, bpf_ktime_get_ns(), &rb);
 	if (!e)
 		return;
 	e->id = (__u64)src->sk;
@@ -369,7 +455,7 @@ static __always_inline void emit_closer(const struct sk_src *src)
 	e->tgid = tgid;
 	__builtin_memcpy(e->comm, comm, sizeof(e->comm));
 	e->flags |= TCPWT_F_OWNER;
-	submit(e);
+	submit(e, rb);
 }
 
 static __always_inline struct tcpwt_cpu_state *this_cpu_state(void)
@@ -429,6 +515,7 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 	struct tcpwt_cpu_state *cs = this_cpu_state();
 	struct tcpwt_tw_slot *born = NULL;
 	struct tcpwt_event *e;
+	void *rb;
 
 	if (cs && born_of(&cs->born_nested, src))
 		born = &cs->born_nested;
@@ -444,7 +531,7 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 	    !port_match(src->lport, src->rport))
 		goto clear;
 	e = reserve(born ? TCPWT_EV_TW_BORN : TCPWT_EV_CLOSER_GONE,
-		    born ? born->ts_ns : bpf_ktime_get_ns());
+		    born ? born->ts_ns : bpf_ktime_get_ns(), &rb);
 	if (!e)
 		goto clear;
 	if (born) {
@@ -456,7 +543,7 @@ static __always_inline void on_closed_after_fin(const struct sk_src *src, bool b
 		e->id = (__u64)src->sk;
 		fill_ports(e, src);
 	}
-	submit(e);
+	submit(e, rb);
 clear:
 	if (born)
 		born->tw = 0;
@@ -756,7 +843,8 @@ static __always_inline __u64 tw_entry_ns(__u64 tw, __u64 now_ns, bool btf)
 
 static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s)
 {
-	struct tcpwt_event *e = reserve(type, s->ts_ns);
+	void *rb;
+	struct tcpwt_event *e = reserve(type, s->ts_ns, &rb);
 
 	if (!e)
 		return;
@@ -771,7 +859,7 @@ static __always_inline void emit_tw_end(__u8 type, const struct tcpwt_tw_slot *s
 	e->lport = s->portpair >> 16;
 	e->rport = bpf_ntohs((__u16)s->portpair);
 	e->netns = s->netns;
-	submit(e);
+	submit(e, rb);
 }
 
 /* A cancel not followed on its CPU by an expiry or a re-arm was a kill. */
@@ -894,6 +982,7 @@ static __always_inline void on_netns_purge(struct tcpwt_cpu_state *cs, const str
 {
 	__u64 id = (__u64)net;
 	struct tcpwt_event *e;
+	void *rb;
 
 	/* The namespace's cookie is never reused; its address may be. */
 	if (bpf_core_field_exists(net->net_cookie))
@@ -903,12 +992,12 @@ static __always_inline void on_netns_purge(struct tcpwt_cpu_state *cs, const str
 	for (int i = 0; i < TCPWT_GONE_NETS; i++)
 		if (cs->gone_nets[i] == id)
 			return;
-	e = reserve(TCPWT_EV_NETNS_GONE, bpf_ktime_get_ns());
+	e = reserve(TCPWT_EV_NETNS_GONE, bpf_ktime_get_ns(), &rb);
 	if (!e)
 		return; /* counted; the next kill tries again */
 	cs->gone_nets[cs->gone_next++ & (TCPWT_GONE_NETS - 1)] = id;
 	e->netns = BPF_CORE_READ(net, ns.inum);
-	submit(e);
+	submit(e, rb);
 }
 
 static __always_inline int on_tw_cancel(struct tcpwt_cpu_state *cs, __u64 tw, bool btf)
@@ -1023,6 +1112,36 @@ SEC("tracepoint/timer/timer_expire_entry")
 int timer_expire_tp(struct trace_event_raw_timer_expire_entry *ctx)
 {
 	return on_timer(TW_EXPIRE, ctx->timer, ctx->function, false);
+}
+
+/*
+ * Run by userspace on each CPU in turn (BPF_PROG_TEST_RUN on that CPU, in an
+ * interrupt), before it reads the rings: writes that CPU's partial batch.
+ * Returns 1 when it could not (a program on that CPU was appending to it):
+ * the batch stays, and the reader waits for it. A full ring drops it, as
+ * it would a full batch (counted): the reader, waiting, would not empty it.
+ */
+SEC("raw_tp")
+int flush_batch(void *ctx)
+{
+	struct tcpwt_batch *b = this_cpu_batch();
+	__u32 n;
+	void *ring;
+
+	if (!b)
+		return 0;
+	if (b->busy)
+		return 1;
+	n = b->n;
+	if (!n)
+		return 0;
+	if (n > TCPWT_BATCH)
+		n = TCPWT_BATCH;
+	ring = this_cpu_ring(0);
+	if (!ring || bpf_ringbuf_output(ring, b->ev, n * sizeof(b->ev[0]), BPF_RB_NO_WAKEUP))
+		__sync_fetch_and_add(&lost_events, n);
+	b->n = 0;
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

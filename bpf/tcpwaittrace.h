@@ -182,4 +182,16 @@ struct tcpwt_active {
 	__u32 fault_pileup_n; /* backup runs since the last injected burst (--fault-pileup) */
 };
 
+/*
+ * Per CPU: events appended by the programs, written to the ring
+ * TCPWT_BATCH at a time (a power of two), or by flush_batch.
+ */
+#define TCPWT_BATCH 16
+
+struct tcpwt_batch {
+	__u32 n;
+	__u32 busy; /* a program on this CPU is appending */
+	struct tcpwt_event ev[TCPWT_BATCH];
+};
+
 #endif

@@ -14,7 +14,6 @@
 #define TCPWT_VERSION "dev"
 #endif
 
-#define DEFAULT_RINGBUF_BYTES (8u << 20)
 #define DEFAULT_CLOSERS 65536
 #define DEFAULT_TOP 10
 
@@ -64,7 +63,7 @@ static const struct argp_option opts[] = {
 	{ "output", 'o', "FORMAT", 0, "text (default) or json", 0 },
 	{ "top", OPT_TOP, "N", 0, "List the N oldest open sockets per state, and the N destinations holding the most client ports (default 10)", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "Kernel BTF to use (default /sys/kernel/btf/vmlinux)", 0 },
-	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Ring buffer size, a power of two (default 8 MiB)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "Each CPU's ring buffer size, a power of two (default: 8 MiB shared out among the CPUs, at least 1 MiB each)", 0 },
 	{ "max-closers", OPT_CLOSERS, "N", 0, "Sockets closed first, awaiting TIME_WAIT, whose owner is kept at once (default 65536)", 0 },
 	{ "export", OPT_EXPORT, "PATH", 0, "Write each report to PATH (.json, .csv or .prom), atomically", 0 },
 	{ "export-format", OPT_EXPORT_FORMAT, "FMT", 0, "json, csv or prom, whatever PATH's extension", 0 },
@@ -378,7 +377,7 @@ int cli__parse(int argc, char **argv, struct config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->top = DEFAULT_TOP;
-	cfg->ringbuf_bytes = DEFAULT_RINGBUF_BYTES;
+	cfg->ringbuf_bytes = 0; /* the loader sizes them for the CPUs */
 	cfg->closers_max = DEFAULT_CLOSERS;
 	cfg->btf_path = "/sys/kernel/btf/vmlinux";
 	cfg->max_series = 500;

@@ -389,6 +389,10 @@ int export__prom(FILE *out, const struct report *r, const struct metrics_opts *m
 		     "# TYPE tcpwaittrace_tw_netns_purged_total counter\n"
 		     "tcpwaittrace_tw_netns_purged_total %llu\n",
 		(unsigned long long)r->tw_netns_purged);
+	fprintf(out, "# HELP tcpwaittrace_late_events_total Events handled after later-stamped ones (a CPU's ring buffer read late).\n"
+		     "# TYPE tcpwaittrace_late_events_total counter\n"
+		     "tcpwaittrace_late_events_total %llu\n",
+		(unsigned long long)r->late_events);
 	fprintf(out, "# HELP tcpwaittrace_tracer_cpu_seconds_total CPU time of the tracer's process since tracing began.\n"
 		     "# TYPE tcpwaittrace_tracer_cpu_seconds_total counter\n"
 		     "tcpwaittrace_tracer_cpu_seconds_total %.6f\n",

@@ -1,22 +1,84 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "merge.h"
 #include "tcpwaittrace.skel.h"
+
+/*
+ * How long a program may take from its clock read to its record's commit:
+ * records stamped later than this before a ring was read may still come
+ * (src/merge.h). Microseconds, unless a hypervisor takes the vCPU away.
+ */
+#define MERGE_HOLD_NS (5 * 1000000ULL)
+/*
+ * How often each CPU's partial batch is written to its ring before a read:
+ * one interrupt on every CPU each time. Between, the reader waits for
+ * events stamped after the last flush.
+ */
+#define FLUSH_EVERY_NS (50 * 1000000ULL)
+/* The rings' default: 8 MiB shared out among the CPUs, at least 1 MiB each. */
+#define RINGS_DEFAULT_TOTAL (8u << 20)
+#define RING_MIN_DEFAULT (1u << 20)
+
 
 struct loader {
 	struct tcpwaittrace_bpf *skel;
-	struct ring_buffer *rb;
+	struct merge *merge; /* reads the rings */
+	loader_event_fn fn;
+	void *ctx;
+	int *ring_fds;
+	int ncpu, nrings; /* two rings a CPU */
+	/* When each CPU's batch was last flushed, and the earliest of those. */
+	uint64_t *flushed_ns;
+	uint64_t all_flushed_ns, next_flush_ns;
 	bool classic;
 };
+
+/* Each CPU's ring size: as asked, or the default. */
+static __u32 ring_bytes(const struct config *cfg, int ncpu)
+{
+	__u32 per = RINGS_DEFAULT_TOTAL / (ncpu > 0 ? ncpu : 1), b = RING_MIN_DEFAULT;
+
+	if (cfg->ringbuf_bytes)
+		return cfg->ringbuf_bytes;
+	while (b * 2 <= per)
+		b *= 2;
+	return b;
+}
+
+/*
+ * Two ring buffers per possible CPU, in the map the programs look theirs up
+ * in: its batches, and (an eighth the size) the records of programs that
+ * interrupted an append, which are few.
+ */
+static int make_rings(struct loader *l, __u32 bytes)
+{
+	int outer = bpf_map__fd(l->skel->maps.events);
+
+	for (int i = 0; i < l->nrings; i++) {
+		__u32 key = i, size = i % 2 ? bytes / 8 : bytes;
+		int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "tcpwt_ring", 0, 0,
+					size < 4096 ? 4096 : size, NULL);
+
+		if (fd < 0)
+			return -errno;
+		l->ring_fds[i] = fd;
+		if (bpf_map_update_elem(outer, &key, &fd, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
 
 static bool verbose;
 
@@ -101,10 +163,16 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 	s->rodata->fault_drop_births = cfg->fault_drop_births;
 	s->rodata->fault_pileup = cfg->fault_pileup;
 	/* Wake the reader per batch, not per event: the wakeup is the cost. */
-	s->rodata->wakeup_bytes = cfg->ringbuf_bytes / 16;
-	bpf_map__set_max_entries(s->maps.events, cfg->ringbuf_bytes);
+	s->rodata->wakeup_bytes = ring_bytes(cfg, l->ncpu) / 16;
+	bpf_map__set_max_entries(s->maps.events, l->nrings);
+	/* Run by the reader, attached to nothing. */
+	bpf_program__set_autoattach(s->progs.flush_batch, false);
 	*stage = "load BPF programs";
 	err = tcpwaittrace_bpf__load(s);
+	if (err)
+		return err;
+	*stage = "create the ring buffers";
+	err = make_rings(l, ring_bytes(cfg, l->ncpu));
 	if (err)
 		return err;
 	*stage = "set filters";
@@ -119,10 +187,30 @@ static int try_start(struct loader *l, const struct config *cfg, bool classic,
 
 static void stop(struct loader *l)
 {
-	ring_buffer__free(l->rb);
-	l->rb = NULL;
+	merge__free(l->merge);
+	l->merge = NULL;
+	for (int i = 0; l->ring_fds && i < l->nrings; i++) {
+		if (l->ring_fds[i] >= 0)
+			close(l->ring_fds[i]);
+		l->ring_fds[i] = -1;
+	}
 	tcpwaittrace_bpf__destroy(l->skel);
 	l->skel = NULL;
+}
+
+/* Maps the rings the programs write, for the reader that merges them. */
+static int open_rings(struct loader *l)
+{
+	l->merge = merge__new(l->nrings, l->fn, l->ctx);
+	if (!l->merge)
+		return -ENOMEM;
+	for (int i = 0; i < l->nrings; i++) {
+		int err = merge__map(l->merge, i, l->ring_fds[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
@@ -134,6 +222,26 @@ int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 
 	if (!l)
 		return -ENOMEM;
+	l->ncpu = libbpf_num_possible_cpus();
+	if (l->ncpu <= 0) {
+		fprintf(stderr, "tcpwaittrace: cannot count the CPUs: %s\n", strerror(-l->ncpu));
+		err = l->ncpu ? l->ncpu : -EINVAL;
+		free(l);
+		return err;
+	}
+	l->nrings = 2 * l->ncpu;
+	l->fn = fn;
+	l->ctx = ctx;
+	l->ring_fds = malloc(l->nrings * sizeof(*l->ring_fds));
+	l->flushed_ns = calloc(l->ncpu, sizeof(*l->flushed_ns));
+	if (!l->ring_fds || !l->flushed_ns) {
+		free(l->ring_fds);
+		free(l->flushed_ns);
+		free(l);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < l->nrings; i++)
+		l->ring_fds[i] = -1;
 	verbose = cfg->verbose;
 	libbpf_set_print(print_fn);
 	err = cfg->classic ? -ENOTSUP : try_start(l, cfg, false, &stage);
@@ -152,15 +260,13 @@ int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 			fprintf(stderr, "tcpwaittrace: failed to %s: %s (classic tracepoints: %s: %s); "
 				"run as root on a kernel with BTF, -v shows libbpf's log\n",
 				btf_stage, e1, stage, e2);
-			stop(l);
-			free(l);
+			loader__free(l);
 			return err;
 		}
 	}
-	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
-	if (!l->rb) {
-		err = -errno;
-		fprintf(stderr, "tcpwaittrace: failed to open the ring buffer: %s\n", strerror(-err));
+	err = open_rings(l);
+	if (err) {
+		fprintf(stderr, "tcpwaittrace: failed to open the ring buffers: %s\n", strerror(-err));
 		loader__free(l);
 		return err;
 	}
@@ -170,19 +276,73 @@ int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 
 int loader__poll(struct loader *l, int timeout_ms)
 {
-	int err = ring_buffer__poll(l->rb, timeout_ms);
+	int err = merge__wait(l->merge, timeout_ms);
 
-	if (err < 0 && err != -EINTR)
+	if (err)
 		return err;
 	/* Events submitted without a wakeup are only read by draining. */
 	return loader__drain(l);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Has each CPU write its partial batch to its ring (flush_batch, run there
+ * in an interrupt). A CPU whose batch stays (a program was appending to it)
+ * keeps the time of its last flush: the reader waits for what it holds.
+ * True when every CPU's was written.
+ */
+static bool flush_batches(struct loader *l, uint64_t now)
+{
+	int fd = bpf_program__fd(l->skel->progs.flush_batch);
+	uint64_t all = now;
+
+	for (int cpu = 0; cpu < l->ncpu; cpu++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+		int err = bpf_prog_test_run_opts(fd, &o);
+
+		/* An offline CPU runs nothing, and has nothing to flush. */
+		if (err ? err == -ENXIO : !o.retval)
+			l->flushed_ns[cpu] = now;
+		if (l->flushed_ns[cpu] < all)
+			all = l->flushed_ns[cpu];
+	}
+	l->all_flushed_ns = all;
+	return all == now;
+}
+
+/*
+ * Reads every ring, then hands on, in time order, what can no longer be
+ * overtaken: every event still to come was stamped after the last flush of
+ * its CPU's batch began, less a program's run.
+ */
 int loader__drain(struct loader *l)
 {
-	int err = ring_buffer__consume(l->rb);
+	/* bpf_ktime_get_ns()'s clock; read before the rings. */
+	uint64_t start = mono_ns();
 
-	return err < 0 && err != -EINTR ? err : 0;
+	if (start >= l->next_flush_ns) {
+		flush_batches(l, start);
+		l->next_flush_ns = start + FLUSH_EVERY_NS;
+	}
+	merge__drain(l->merge, l->all_flushed_ns > MERGE_HOLD_NS ?
+				       l->all_flushed_ns - MERGE_HOLD_NS : 0);
+	return 0;
+}
+
+int loader__drain_all(struct loader *l)
+{
+	/* A batch being appended to is so for nanoseconds: try again, or lose it. */
+	for (int i = 0; i < 100 && !flush_batches(l, mono_ns()); i++)
+		;
+	merge__drain(l->merge, UINT64_MAX);
+	return 0;
 }
 
 /* The kernel's counters of program p, zeroed when it has none. */
@@ -249,6 +409,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 
 	memset(c, 0, sizeof(*c));
 	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
+	c->late_events = merge__late(l->merge);
 	c->tw_netns_purged = __atomic_load_n(&s->bss->tw_netns_purged, __ATOMIC_RELAXED);
 	count_programs(s, c);
 }
@@ -313,5 +474,7 @@ void loader__free(struct loader *l)
 	if (!l)
 		return;
 	stop(l);
+	free(l->ring_fds);
+	free(l->flushed_ns);
 	free(l);
 }

@@ -20,6 +20,8 @@ struct loader_counters {
 	uint64_t recursion_misses_benign;
 	/* Timewait sockets killed by their namespace's deletion (not lost). */
 	uint64_t tw_netns_purged;
+	/* Records that came after a later-stamped one had been handled (merge.h). */
+	uint64_t late_events;
 	/* Our programs' runs and time in them: counted only while kernel.bpf_stats_enabled=1. */
 	uint64_t bpf_runs;
 	uint64_t bpf_run_time_ns;
@@ -32,9 +34,18 @@ struct loader_counters {
  */
 int loader__start(const struct config *cfg, loader_event_fn fn, void *ctx,
 		  struct loader **out);
-/* Waits up to timeout_ms for a wakeup, then drains the ring buffer. */
+/*
+ * Waits up to timeout_ms for a wakeup, then drains the ring buffers
+ * (loader__drain). Events go to the loader__start() callback in time order.
+ */
 int loader__poll(struct loader *l, int timeout_ms);
+/*
+ * Reads every CPU's ring buffer and hands on the events that no event still
+ * to come can precede; the last few milliseconds' wait for the next drain.
+ */
 int loader__drain(struct loader *l);
+/* Reads them and hands on every event (for a report: now is now). */
+int loader__drain_all(struct loader *l);
 void loader__counters(struct loader *l, struct loader_counters *c);
 /*
  * Hits of the state tracepoint that reached the main state program: its

@@ -203,6 +203,7 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	rep->ringbuf_full = c.ringbuf_full;
 	rep->recursion_misses = c.recursion_misses;
 	rep->recursion_misses_benign = c.recursion_misses_benign;
+	rep->late_events = c.late_events;
 	rep->tw_netns_purged = c.tw_netns_purged;
 	rep->tracer_cpu_s = cpu_seconds() - r->start_cpu_s;
 	rep->bpf_runs = c.bpf_runs;
@@ -322,6 +323,8 @@ static int trace(struct run *r)
 		if (now >= next_metrics)
 			next_metrics = refresh_metrics(r, now);
 	}
+	/* The last events too: none will come after them that matters now. */
+	loader__drain_all(r->loader);
 	/* A closed stdout (EPIPE) is a quiet end, not an error. */
 	print_report(r);
 	return 0;

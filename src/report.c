@@ -370,6 +370,10 @@ void report__text(FILE *out, const struct report *r)
 		fprintf(out, "\nDelivery: %llu hits of sock:inet_sock_set_state counted by perf, "
 			"%llu of them reached no BPF program.\n",
 			(unsigned long long)r->state_hits, (unsigned long long)r->undelivered);
+	if (r->late_events)
+		fprintf(out, "\n%llu events came after later ones had been handled (a CPU's ring "
+			"buffer read late): their sockets may be measured as if their start was lost.\n",
+			(unsigned long long)r->late_events);
 	if (r->tw_netns_purged)
 		fprintf(out, "\n%llu timewait sockets were killed by the deletion of their network "
 			"namespace (the ones tracked are in the killed counts above).\n",
@@ -631,6 +635,7 @@ int report__json_write(FILE *out, const struct report *r)
 	key_u64(&w, "recursion_misses_benign", r->recursion_misses_benign);
 	key_u64(&w, "untracked_sockets", r->untracked_sockets);
 	key_u64(&w, "tw_netns_purged", r->tw_netns_purged);
+	key_u64(&w, "late_events", r->late_events);
 	key_u64_or_null(&w, "state_hits", r->verifying, r->state_hits);
 	key_u64_or_null(&w, "undelivered_events", r->verifying, r->undelivered);
 	jsonw_key(&w, "tracer_cpu_s");

@@ -30,6 +30,8 @@ struct report {
 	uint64_t untracked_sockets;
 	/* Not lost: killed with their namespace, reported as one event per namespace. */
 	uint64_t tw_netns_purged;
+	/* Not lost: handled after a later-stamped event had been (merge.h). */
+	uint64_t late_events;
 	/*
 	 * --verify-delivery: hits of the state tracepoint (perf), and those
 	 * that reached no program at all (a lower bound).

@@ -2,32 +2,52 @@
 # A socket that leaves CLOSE_WAIT while tracing, whose entry the tracer never
 # saw, is counted (cw_unseen_entries), not dropped silently, and measured
 # all the same from when its peer's FIN's ACK came, as the kernel keeps it
-# (cw_unseen_recovered: not untracked). The entries are lost for real: the reader is stopped and a churn
-# on another followed port fills the ring buffer (~580 events, 3-4 per
-# connection here) before the held connections' peers close. The reader
-# resumes while the server holds them, so their exits are delivered.
+# (cw_unseen_recovered: not untracked). The entries are lost for real: the
+# reader is stopped and a churn on another followed port, on every CPU,
+# fills the ring buffers before the held connections' peers close. Each CPU
+# batches its events and writes 16 at once, so until the reader flushes
+# them the last few stay in their batch: a second churn on a third followed
+# port, on every CPU, pushes the held connections' entries out into full
+# rings. The servers of both hold their sockets until the tracer has
+# stopped: an exit of theirs whose entry was lost would count too. The
+# reader resumes while the held connections' server holds them, so their
+# exits are delivered.
 # With -p, only sockets of the followed process count.
 . "$(dirname "$0")/lib.sh"
-PORT=18061 FILL=18062 N=5 M=400 HOLD=2500
+PORT=18061 FILL=18062 PUSH=18063 N=5 M=1000 HOLD=2500
+NCPU=$(nproc)
 netns_new NS
 
-# lose_entries: the ring buffer filled, then N CLOSE_WAIT entries dropped;
+# clients_on_every_cpu PORT COUNT: COUNT connections to PORT from each CPU
+# in turn. A connection's events are its client's CPU's (its FIN is taken
+# in by softirq there; the servers here close after the end), and each CPU
+# has its own rings.
+clients_on_every_cpu() {
+	for cpu in $(seq 0 $((NCPU - 1))); do
+		ip netns exec "$NS" taskset -c "$cpu" "$WL" client --port "$1" --count "$2" >/dev/null ||
+			fail "the client on CPU $cpu failed"
+	done
+}
+
+# lose_entries: the ring buffers filled, then N CLOSE_WAIT entries dropped;
 # the reader resumes while the server (held, started before) holds them.
 lose_entries() {
 	kill -STOP "$TRACER_PID"
-	wl_bg "$NS" fill_srv server --port $FILL --count $M
-	wl_bg "$NS" fill_cli client --port $FILL --count $M
-	wl_wait fill_cli
-	wl_wait fill_srv
+	wl_bg "$NS" fill_srv server --port $FILL --count $((M * NCPU)) --hold 60000
+	clients_on_every_cpu $FILL $M
 	wl_bg "$NS" held_cli client --port $PORT --count $N
 	wl_wait held_cli
 	check_eq "held connections in CLOSE_WAIT" \
 		"$(ip netns exec "$NS" ss -Htan state close-wait "( sport = :$PORT )" | wc -l)" $N
+	wl_bg "$NS" push_srv server --port $PUSH --count $((50 * NCPU)) --hold 60000
+	clients_on_every_cpu $PUSH 50
 	kill -CONT "$TRACER_PID"
 	wl_wait held
 	sleep 0.3
 	tracer_stop
-	check_ge "events the ring buffer dropped" "$(jq .ringbuf_full "$OUT")" $M
+	{ kill -KILL "$fill_srv_JOB" "$push_srv_JOB"; wait "$fill_srv_JOB" "$push_srv_JOB"; } 2>/dev/null
+	# Rings of 64 KiB a CPU hold ~470 events.
+	check_ge "events the ring buffers dropped" "$(jq .ringbuf_full "$OUT")" $M
 }
 
 # check_measured N: N held sockets measured at their exit, from their peer's
@@ -48,7 +68,7 @@ check_measured() {
 
 say "ports followed"
 wl_bg "$NS" held server --port $PORT --count $N --hold $HOLD
-tracer_start -P $PORT -P $FILL --ringbuf-size 65536
+tracer_start -P $PORT -P $FILL -P $PUSH --ringbuf-size 65536
 lose_entries
 check_eq "exits without their entry" "$(jq .cw_unseen_entries "$OUT")" $N
 check_measured $N
@@ -60,7 +80,7 @@ check_eq "untracked sockets are those" "$(jq .untracked_sockets "$OUT")" \
 
 say "-p the server that holds them"
 wl_bg "$NS" held server --port $PORT --count $N --hold $HOLD
-tracer_start -p "$held_PID" -P $PORT -P $FILL --ringbuf-size 65536
+tracer_start -p "$held_PID" -P $PORT -P $FILL -P $PUSH --ringbuf-size 65536
 lose_entries
 check_eq "exits without their entry, closed by the followed process" \
 	"$(jq .cw_unseen_entries "$OUT")" $N
@@ -72,7 +92,7 @@ sleep 30 &
 other=$!
 BG_PIDS+=($other)
 wl_bg "$NS" held server --port $PORT --count $N --hold $HOLD
-tracer_start -p $other -P $PORT -P $FILL --ringbuf-size 65536
+tracer_start -p $other -P $PORT -P $FILL -P $PUSH --ringbuf-size 65536
 lose_entries
 check_eq "not this process's sockets: not counted" "$(jq .cw_unseen_entries "$OUT")" 0
 check_measured 0

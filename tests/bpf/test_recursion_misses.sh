@@ -29,7 +29,7 @@ for id in $(bpf_ids "$TRACER_PID" prog_id); do
 done
 tracer_stop
 
-check_eq "classic: programs loaded (state and three timer hooks, no backup)" "$progs" 4
+check_eq "classic: programs loaded (state, three timer hooks and the batch flusher, no backup)" "$progs" 5
 check_ge "classic: churn made the kernel skip programs" "$kmisses" 1
 check_eq "classic: reported recursion_misses == the programs' misses" "$(jq .recursion_misses "$OUT")" "$kmisses"
 check_eq "classic: none benign, nothing makes a classic miss up" "$(jq .recursion_misses_benign "$OUT")" 0

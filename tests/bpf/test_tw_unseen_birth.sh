@@ -50,9 +50,9 @@ check_eq "the seeded ones ended" \
 	"$(jq --argjson p $PORT '[.groups[] | select(.state == "TIME_WAIT" and .port == $p) | .open] | add // 0' "$OUT")" 0
 
 # Born while tracing, most births dropped: the reader is stopped and the ring
-# buffer holds ~580 events; 4 per connection here (closer, CLOSE_WAIT entry
-# and exit, birth). Once it reads again, the
-# ring has room for every kill.
+# buffers hold ~470 events a CPU; 4 per connection here (closer, CLOSE_WAIT
+# entry and exit, birth). Once it reads again, the rings have room for
+# every kill.
 M=400
 netns_new NS3
 tracer_start -P $PORT --ringbuf-size 65536
@@ -74,12 +74,14 @@ check_ge "births the ring buffer dropped" "$(jq .ringbuf_full "$OUT")" 1
 check_ge "timewait sockets that ended unseen" "$unseen" 1
 # Measured at their end all the same; those whose close was dropped too
 # have no owner, and stay untracked. (CLOSE_WAIT exits came while the
-# reader was stopped too: the ring had no room for them either, so none
-# without its entry.)
+# reader was stopped too; the server closes on another CPU than the one
+# its entries came on, and each CPU has its own rings: an exit may find
+# room where its entry did not, and is measured from its peer's last ACK.)
 check_le "recovered: at most the unseen" "$recovered" "$unseen"
 check_eq "untracked sockets: the unseen not recovered" "$(jq .untracked_sockets "$OUT")" \
 	$((unseen - recovered))
-check_eq "no CLOSE_WAIT exit without its entry" "$(jq .cw_unseen_entries "$OUT")" 0
+check_eq "CLOSE_WAIT exits without their entry: each measured" \
+	"$(jq .cw_unseen_recovered "$OUT")" "$(jq .cw_unseen_entries "$OUT")"
 # Each socket ss -K killed was measured, its birth seen or not (some that
 # port reuse killed earlier, while nothing was read, may be neither).
 check_ge "measured: every socket killed" "$tracked" "$killed"

@@ -97,7 +97,7 @@ TEST(cli_defaults)
 	ASSERT_EQ(c.top, 10, "default top");
 	ASSERT_EQ(c.interval + c.count + c.duration, 0, "one report at a signal");
 	ASSERT_EQ(c.output, OUTPUT_TEXT, "text");
-	ASSERT_EQ(c.ringbuf_bytes, 8u << 20, "8 MiB ring buffer");
+	ASSERT_EQ(c.ringbuf_bytes, 0, "ring buffers sized for the CPUs by the loader");
 	ASSERT_EQ(c.closers_max, 65536, "closers");
 	ASSERT_FALSE(c.verbose || c.exit_now || c.verify_delivery, "flags");
 	ASSERT_EQ(c.fault_skip_main + c.fault_skip_backup, 0, "no fault injected");

@@ -74,10 +74,12 @@ TEST(export_prom)
 	s.rep.verifying = true;
 	s.rep.undelivered = 7;
 	s.rep.tw_netns_purged = 12;
+	s.rep.late_events = 5;
 	t = export__prom_string(&s.rep, &m, &len);
 	ASSERT_TRUE(strstr(t, "tcpwaittrace_lost_events_total{reason=\"undelivered\"} 7"),
 		    "undelivered counter when measured");
 	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tw_netns_purged_total 12\n"), "purged counter");
+	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_late_events_total 5\n"), "late counter");
 	ASSERT_TRUE(strstr(t, "\ntcpwaittrace_tracer_cpu_seconds_total 0.000000\n"), "tracer CPU");
 	ASSERT_FALSE(strstr(t, "tcpwaittrace_bpf_run"), "programs' time only when counted");
 	free(t);

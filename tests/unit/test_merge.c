@@ -75,28 +75,38 @@ static void put(struct fake_ring *r, uint8_t type, uint64_t ts, uint64_t id)
 	put_raw(r, &e, sizeof(e), 0);
 }
 
-static struct merge *with_rings(struct fake_ring *rings, unsigned int n, struct sink *s)
-{
-	struct merge *m = merge__new(n, to_sink, s);
+/* Each test's sink, n rings and the merge reading them. */
+static struct sink *s;
+static struct fake_ring *r;
+static struct merge *m;
 
+static void setup(unsigned int n)
+{
+	s = calloc(1, sizeof(*s));
+	r = calloc(n, sizeof(*r));
+	m = merge__new(n, to_sink, s);
 	for (unsigned int i = 0; i < n; i++)
-		merge__set_ring(m, i, &rings[i].cons, &rings[i].prod, rings[i].data, RING_SIZE);
-	return m;
+		merge__set_ring(m, i, &r[i].cons, &r[i].prod, r[i].data, RING_SIZE);
 }
 
-static bool sorted(const struct sink *s)
+static void teardown(void)
 {
-	for (size_t i = 1; i < s->n; i++)
-		if (s->ts[i] < s->ts[i - 1])
+	merge__free(m);
+	free(r);
+	free(s);
+}
+
+static bool sorted(const struct sink *out)
+{
+	for (size_t i = 1; i < out->n; i++)
+		if (out->ts[i] < out->ts[i - 1])
 			return false;
 	return true;
 }
 
 TEST(merge_order)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(2, sizeof(*r));
-	struct merge *m = with_rings(r, 2, s);
+	setup(2);
 
 	/* A CLOSE_WAIT left on CPU 0 (its ring read first) after it was entered on CPU 1. */
 	put(&r[0], TCPWT_EV_CW_EXIT, 200, 7);
@@ -107,16 +117,12 @@ TEST(merge_order)
 	ASSERT_EQ(r[0].cons, r[0].prod, "ring 0 consumed");
 	ASSERT_EQ(r[1].cons, REC, "ring 1 consumed");
 	ASSERT_EQ(merge__late(m), 0, "none late");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }
 
 TEST(merge_holds_back)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(3, sizeof(*r));
-	struct merge *m = with_rings(r, 3, s);
+	setup(3);
 
 	put(&r[0], TCPWT_EV_CW_ENTER, 10, 1);
 	put(&r[2], TCPWT_EV_CW_ENTER, 30, 3);
@@ -131,16 +137,12 @@ TEST(merge_holds_back)
 	ASSERT_EQ(s->ts[2], 40, "the one committed later, in its place");
 	ASSERT_EQ(s->ts[3], 50, "last");
 	ASSERT_EQ(merge__late(m), 0, "none late");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }
 
 TEST(merge_late)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(2, sizeof(*r));
-	struct merge *m = with_rings(r, 2, s);
+	setup(2);
 
 	put(&r[0], TCPWT_EV_CW_ENTER, 100, 1);
 	merge__drain(m, 150);
@@ -156,17 +158,13 @@ TEST(merge_late)
 	put(&r[1], TCPWT_EV_CW_EXIT, 400, 5);
 	merge__drain(m, UINT64_MAX);
 	ASSERT_EQ(merge__late(m), 2, "one stamped before the latest handed on");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }
 
 /* A program interrupted by another on its CPU commits after it: a ring a step out of order. */
 TEST(merge_ring_out_of_order)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(1, sizeof(*r));
-	struct merge *m = with_rings(r, 1, s);
+	setup(1);
 
 	put(&r[0], TCPWT_EV_CW_ENTER, 5, 1);
 	put(&r[0], TCPWT_EV_CW_ENTER, 30, 2);
@@ -174,17 +172,13 @@ TEST(merge_ring_out_of_order)
 	ASSERT_EQ(merge__drain(m, 20), 1, "a ring is read in order: up to the first past the bound");
 	ASSERT_EQ(merge__drain(m, UINT64_MAX), 2, "the rest");
 	ASSERT_EQ(s->id[2], 3, "in the ring's order");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }
 
 /* What the kernel leaves in a ring besides committed records. */
 TEST(merge_busy_discarded)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(1, sizeof(*r));
-	struct merge *m = with_rings(r, 1, s);
+	setup(1);
 	struct tcpwt_event e;
 	unsigned long busy_at;
 	char junk[7] = { 0 };
@@ -205,17 +199,13 @@ TEST(merge_busy_discarded)
 	memcpy(&r[0].data[busy_at & (RING_SIZE - 1)], &(uint32_t){ sizeof(e) }, 4);
 	ASSERT_EQ(merge__drain(m, UINT64_MAX), 2, "then the rest");
 	ASSERT_EQ(r[0].cons, r[0].prod, "all consumed");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }
 
 /* Many records over four rings and many drains, wrapping round each ring. */
 TEST(merge_many)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(4, sizeof(*r));
-	struct merge *m = with_rings(r, 4, s);
+	setup(4);
 	uint64_t next[4] = { 0 }, rng = 12345;
 	size_t added = 0;
 
@@ -241,17 +231,13 @@ TEST(merge_many)
 	ASSERT_EQ(merge__late(m), 0, "none late");
 	for (int i = 0; i < 4; i++)
 		ASSERT_EQ(r[i].cons, r[i].prod, "consumed");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }
 
 /* A batch: several events in one record, handed on one by one, in place. */
 TEST(merge_batch)
 {
-	struct sink *s = calloc(1, sizeof(*s));
-	struct fake_ring *r = calloc(2, sizeof(*r));
-	struct merge *m = with_rings(r, 2, s);
+	setup(2);
 	struct tcpwt_event ev[3];
 
 	memset(ev, 0, sizeof(ev));
@@ -274,7 +260,5 @@ TEST(merge_batch)
 	ASSERT_EQ(merge__drain(m, 200), 1, "the next record from its start");
 	ASSERT_EQ(s->id[4], 0, "itself");
 	ASSERT_EQ(merge__late(m), 0, "none late");
-	merge__free(m);
-	free(r);
-	free(s);
+	teardown();
 }

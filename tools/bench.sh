@@ -243,7 +243,7 @@ for round in $(seq "$ROUNDS"); do
 	new_ns
 	read -r t te tc tbusy tcpu trss town < <(traced $((port++)))
 	lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign,
-		.tw_unseen_births, .tw_unseen_recovered, .cw_unseen_entries] | @tsv' -r "$work/tracer.json")
+		.tw_unseen_births, .tw_unseen_recovered, .cw_unseen_entries, .late_events] | @tsv' -r "$work/tracer.json")
 	new_ns
 	read -r p pe pc pbusy _ _ < <(traced $((port++)) -p "$unrelated")
 	new_ns
@@ -483,7 +483,7 @@ fi
 
 echo "== losses, per round: ringbuf_full recursion_misses untracked_sockets (must be 0);" \
 	"recursion_misses_benign; tw_unseen_births, of them recovered (measured, owned: not untracked);" \
-	"cw_unseen_entries"
+	"cw_unseen_entries; late_events (handled after later-stamped ones)"
 cat "$work/lost"
 echo "== the same in the bpf_stats rounds, against the hits made while a thread of PID 1 was current," \
 	"where this kernel runs no BPF program: untracked_sockets tw_unseen_births tw_unseen_recovered" \

@@ -252,21 +252,19 @@ static __always_inline struct tcpwt_event *reserve(__u8 type, __u64 ts_ns, void 
  * missed by racing producers is made up at the next multiple or by the
  * reader's poll timeout.
  */
-static __always_inline __u64 wake_flags(void *rb, __u64 adding)
-{
-	__u64 avail;
+/* What a record takes in the ring: an 8-byte header, the data, 8-aligned. */
+#define RECORD_BYTES(size) (((size) + 8 + 7) / 8 * 8)
 
+/* Whether 'adding' bytes on top of 'before' queued in a ring cross a multiple. */
+static __always_inline __u64 wake_flags(__u64 before, __u64 adding)
+{
 	if (!wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	/* A mask, not a division (~40 cycles each). */
-	avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
-	if ((avail & (wakeup_bytes - 1)) + adding >= wakeup_bytes)
+	if ((before & (wakeup_bytes - 1)) + adding >= wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
-
-/* What a record takes in the ring: an 8-byte header, the data, 8-aligned. */
-#define RECORD_BYTES(size) (((size) + 8 + 7) / 8 * 8)
 
 static __always_inline void submit(struct tcpwt_event *e, void *rb)
 {
@@ -275,7 +273,10 @@ static __always_inline void submit(struct tcpwt_event *e, void *rb)
 
 	if (rb) {
 		/* Our own record is counted: it was reserved. */
-		bpf_ringbuf_submit(e, wake_flags(rb, 0));
+		__u64 avail = bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA);
+
+		bpf_ringbuf_submit(e, wake_flags(avail - RECORD_BYTES(sizeof(*e)),
+						 RECORD_BYTES(sizeof(*e))));
 		return;
 	}
 	b = this_cpu_batch();
@@ -285,7 +286,8 @@ static __always_inline void submit(struct tcpwt_event *e, void *rb)
 	if (b->n >= TCPWT_BATCH) {
 		ring = this_cpu_ring(0);
 		if (!ring || bpf_ringbuf_output(ring, b->ev, sizeof(b->ev),
-						wake_flags(ring, RECORD_BYTES(sizeof(b->ev)))))
+						wake_flags(bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA),
+							   RECORD_BYTES(sizeof(b->ev)))))
 			__sync_fetch_and_add(&lost_events, TCPWT_BATCH);
 		b->n = 0;
 	}

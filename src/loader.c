@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "merge.h"
+#include "tracker.h"
 #include "tcpwaittrace.skel.h"
 
 /*
@@ -42,6 +42,7 @@ struct loader {
 	/* When each CPU's batch was last flushed, and the earliest of those. */
 	uint64_t *flushed_ns;
 	uint64_t all_flushed_ns, next_flush_ns;
+	uint64_t unflushed; /* events the last read could not have flushed: lost */
 	bool classic;
 };
 
@@ -284,14 +285,6 @@ int loader__poll(struct loader *l, int timeout_ms)
 	return loader__drain(l);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * Has each CPU write its partial batch to its ring (flush_batch, run there
  * in an interrupt). A CPU whose batch stays (a program was appending to it)
@@ -325,7 +318,7 @@ static bool flush_batches(struct loader *l, uint64_t now)
 int loader__drain(struct loader *l)
 {
 	/* bpf_ktime_get_ns()'s clock; read before the rings. */
-	uint64_t start = mono_ns();
+	uint64_t start = tracker__now_ns();
 
 	if (start >= l->next_flush_ns) {
 		flush_batches(l, start);
@@ -336,11 +329,30 @@ int loader__drain(struct loader *l)
 	return 0;
 }
 
+/* Events still in the CPUs' batches, counted as lost. */
+static void count_unflushed(struct loader *l)
+{
+	struct tcpwt_batch *vals = calloc(l->ncpu, sizeof(*vals));
+	__u32 zero = 0;
+
+	if (!vals)
+		return;
+	if (bpf_map__lookup_elem(l->skel->maps.batches, &zero, sizeof(zero), vals,
+				 l->ncpu * sizeof(*vals), 0) == 0)
+		for (int i = 0; i < l->ncpu; i++)
+			l->unflushed += vals[i].n;
+	free(vals);
+}
+
 int loader__drain_all(struct loader *l)
 {
-	/* A batch being appended to is so for nanoseconds: try again, or lose it. */
-	for (int i = 0; i < 100 && !flush_batches(l, mono_ns()); i++)
+	int i;
+
+	/* A batch being appended to is so for nanoseconds: try again, or count it lost. */
+	for (i = 0; i < 100 && !flush_batches(l, tracker__now_ns()); i++)
 		;
+	if (i == 100)
+		count_unflushed(l);
 	merge__drain(l->merge, UINT64_MAX);
 	return 0;
 }
@@ -408,7 +420,7 @@ void loader__counters(struct loader *l, struct loader_counters *c)
 	struct tcpwaittrace_bpf *s = l->skel;
 
 	memset(c, 0, sizeof(*c));
-	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED);
+	c->ringbuf_full = __atomic_load_n(&s->bss->lost_events, __ATOMIC_RELAXED) + l->unflushed;
 	c->late_events = merge__late(l->merge);
 	c->tw_netns_purged = __atomic_load_n(&s->bss->tw_netns_purged, __ATOMIC_RELAXED);
 	count_programs(s, c);

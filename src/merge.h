@@ -13,11 +13,11 @@
  * order.
  *
  * A record is handed on once no record still to come can be stamped before
- * it. Every record not committed yet when its ring is read was stamped
- * after the read began, less the time a program takes from its clock read
- * to its commit: so, read from time T on, the records stamped before T less
- * that margin can all go, oldest first (merge__drain), and the others wait
- * in their ring for the next read. Records are read in place, never copied
+ * it. The caller knows from when on every record still to
+ * come was stamped (for per-CPU batches: the earliest CPU's last flush,
+ * less the time a program takes from its clock read to its append): the
+ * records stamped before that can all go, oldest first (merge__drain), and
+ * the others wait in their ring for the next read. Records are read in place, never copied
  * here: a ring's consumer position moves past what was handed on.
  *
  * A record stamped before a bound already passed came too late for its

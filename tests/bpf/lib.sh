@@ -95,14 +95,33 @@ kill_tw() {
 	ip netns exec "$1" ss -K -Htan state "${3:-time-wait}" "( dport = :$2 )" | wc -l
 }
 
-# fill_ring PORT: stops the tracer's reader and fills its ring buffer (give
-# it a small one) with 400 connections to PORT in namespace $NS.
+# clients_on_every_cpu NS PORT COUNT: COUNT connections to PORT in NS from
+# each CPU in turn. A connection's events are mostly its client's CPU's (its
+# FIN is taken in by softirq there), and each CPU has its own rings.
+clients_on_every_cpu() {
+	local cpu
+	for cpu in $(seq 0 $(($(nproc) - 1))); do
+		ip netns exec "$1" taskset -c "$cpu" "$WL" client --port "$2" --count "$3" >/dev/null ||
+			fail "the client on CPU $cpu failed"
+	done
+}
+
+# fill_ring PORT: stops the tracer's reader and fills its ring buffers (give
+# it small ones) with 400 connections to PORT from each CPU, in namespace $NS.
 fill_ring() {
 	kill -STOP "$TRACER_PID"
-	wl_bg "$NS" fills server --port "$1" --count 400
-	wl_bg "$NS" fillc client --port "$1" --count 400
-	wl_wait fillc
+	wl_bg "$NS" fills server --port "$1" --count $((400 * $(nproc)))
+	clients_on_every_cpu "$NS" "$1" 400
 	wl_wait fills
+}
+
+# push_batches PORT: after fill_ring, 50 connections to PORT from each CPU:
+# every CPU's batch of the events before them goes out into its full ring
+# (a CPU writes its batch 16 events at a time; until then they are safe).
+push_batches() {
+	wl_bg "$NS" pushs server --port "$1" --count $((50 * $(nproc)))
+	clients_on_every_cpu "$NS" "$1" 50
+	wl_wait pushs
 }
 
 # wl_bg NS NAME ARGS...: tcpwl in the namespace, in the background; sets NAME_PID

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # A leak whose entries into CLOSE_WAIT the tracer missed is shown all the
-# same. The tracer's reader is stopped and its small ring buffer filled by a
+# same. The tracer's reader is stopped and its small ring buffers filled by a
 # churn of connections (4 events each), then a server that never closes gets
-# N connections its clients close: their CLOSE_WAIT entries find the ring
-# full. Once the reader runs again, the report lists the host's CLOSE_WAIT
+# N connections its clients close, and another churn pushes the CPUs'
+# batches out: their CLOSE_WAIT entries find the rings full. Once the reader runs again, the report lists the host's CLOSE_WAIT
 # sockets and adopts those it does not know: all N are open, charged to the
 # server (by the inode its descriptors hold), their age a lower bound (at
 # least since their peer's FIN, at most since the leak), and counted in
 # cw_adopted.
 . "$(dirname "$0")/lib.sh"
-PORT=18099 FILL=18100 N=5
+PORT=18099 FILL=18100 PUSH=18101 N=5
 netns_new NS
 tracer_start --ringbuf-size 65536
 fill_ring $FILL
@@ -17,6 +17,7 @@ leak_start=$(date +%s%N)
 wl_bg "$NS" server server --port $PORT --count $N --mode leak --linger 30
 wl_bg "$NS" client client --port $PORT --count $N
 wl_wait client
+push_batches $PUSH
 sleep 1.5 # their FINs' ACKs over a second old: no entry can still be on its way
 kill -CONT "$TRACER_PID"
 sleep 0.5

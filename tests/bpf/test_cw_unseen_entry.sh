@@ -18,29 +18,18 @@ PORT=18061 FILL=18062 PUSH=18063 N=5 M=1000 HOLD=2500
 NCPU=$(nproc)
 netns_new NS
 
-# clients_on_every_cpu PORT COUNT: COUNT connections to PORT from each CPU
-# in turn. A connection's events are its client's CPU's (its FIN is taken
-# in by softirq there; the servers here close after the end), and each CPU
-# has its own rings.
-clients_on_every_cpu() {
-	for cpu in $(seq 0 $((NCPU - 1))); do
-		ip netns exec "$NS" taskset -c "$cpu" "$WL" client --port "$1" --count "$2" >/dev/null ||
-			fail "the client on CPU $cpu failed"
-	done
-}
-
 # lose_entries: the ring buffers filled, then N CLOSE_WAIT entries dropped;
 # the reader resumes while the server (held, started before) holds them.
 lose_entries() {
 	kill -STOP "$TRACER_PID"
 	wl_bg "$NS" fill_srv server --port $FILL --count $((M * NCPU)) --hold 60000
-	clients_on_every_cpu $FILL $M
+	clients_on_every_cpu "$NS" $FILL $M
 	wl_bg "$NS" held_cli client --port $PORT --count $N
 	wl_wait held_cli
 	check_eq "held connections in CLOSE_WAIT" \
 		"$(ip netns exec "$NS" ss -Htan state close-wait "( sport = :$PORT )" | wc -l)" $N
 	wl_bg "$NS" push_srv server --port $PUSH --count $((50 * NCPU)) --hold 60000
-	clients_on_every_cpu $PUSH 50
+	clients_on_every_cpu "$NS" $PUSH 50
 	kill -CONT "$TRACER_PID"
 	wl_wait held
 	sleep 0.3

@@ -10,12 +10,13 @@
 #    timewait socket ss lists open, the client's, its age from its timer;
 #    then ss -K kills them all and each adopted one is measured, a
 #    recovered unseen birth.
-# 2. The reader stopped and a small ring buffer filled by a churn on FILL:
-#    the births and closes of M IPv6 connections on PORT are lost. After the
-#    reader runs again, the report shows all of them open (and the churn's),
-#    their owner unknown.
+# 2. The reader stopped and small ring buffers filled by a churn on FILL:
+#    the births and closes of M IPv6 connections on PORT are lost (a churn
+#    on PUSH then pushes the CPUs' batches out into the full rings). After
+#    the reader runs again, the report shows all of them open (and the
+#    churns'), their owner unknown.
 . "$(dirname "$0")/lib.sh"
-PORT=18077 FILL=18078 N=60 M=10
+PORT=18077 FILL=18078 PUSH=18079 N=60 M=10
 netns_new NS
 # No kills by the kernel: the ACK to a FIN sent again draws a reset from a
 # peer whose socket is gone, which kills a timewait socket unless RFC 1337.
@@ -84,6 +85,7 @@ wl_bg "$NS" server6 server --addr ::1 --port $PORT --count $M
 wl_bg "$NS" client6 client --addr ::1 --port $PORT --count $M
 wl_wait client6
 wl_wait server6
+push_batches $PUSH
 sleep 1.2 # their timers over a second old: no birth can still be on its way
 kill -CONT "$TRACER_PID"
 sleep 0.3

@@ -30,7 +30,7 @@
 # Environment: ROUNDS, SECS (per measurement), WORKERS (client processes),
 # SERVERS (server processes), SOURCES (client addresses), MEM_COUNTS,
 # TW_COUNTS (e.g. "100000 1000000"), TIMER_REARMS (re-arms per run of the
-# timer loop).
+# timer loop), FULL_SECS (the one long traced churn for losses, default 60).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 TRACER="$top/tcpwaittrace"
@@ -43,8 +43,9 @@ SOURCES=${SOURCES:-8}
 TW_COUNTS=${TW_COUNTS:-"100000 1000000"}
 TIMER_REARMS=${TIMER_REARMS:-1000000}
 if [ "${1:-}" = --smoke ]; then
-	ROUNDS=1 SECS=2 TW_COUNTS=2000 MEM_COUNTS=2000 TIMER_REARMS=200000
+	ROUNDS=1 SECS=2 TW_COUNTS=2000 MEM_COUNTS=2000 TIMER_REARMS=200000 FULL_SECS=3
 fi
+FULL_SECS=${FULL_SECS:-60}
 MEM_COUNTS=${MEM_COUNTS:-"100000 1000000"}
 work=$(mktemp -d /tmp/tcpwt-bench.XXXXXX)
 ns="tcpwtbench$$"
@@ -281,6 +282,16 @@ for round in $(seq "$ROUNDS"); do
 done
 kill "$unrelated" 2>/dev/null || true
 
+# The issue's loss target is for a full minute at full churn, longer than
+# a round: one traced churn of FULL_SECS, bpf_stats off, as users run it.
+new_ns
+sysctl -qw kernel.bpf_stats_enabled=0
+read -r f fe fc _ fcpu frss _ < <(SECS=$FULL_SECS traced $((port++)))
+full_lost=$(jq '[.ringbuf_full, .recursion_misses, .untracked_sockets, .recursion_misses_benign,
+	.tw_unseen_births, .tw_unseen_recovered, .cw_unseen_entries, .late_events] | @tsv' -r "$work/tracer.json")
+echo "full churn: $fc connections in $FULL_SECS s ($f/s, $fe errors); lost/recursion/untracked: $full_lost;" \
+	"tracer cpu ${fcpu}%, peak rss ${frss} kB" >&2
+
 echo "== churn: connections/s, ${ROUNDS} interleaved rounds of ${SECS} s, ${WORKERS} client and ${SERVERS} server processes"
 printf '%-28s %10s %s\n' "" median spread
 row "untraced" untraced
@@ -485,6 +496,8 @@ echo "== losses, per round: ringbuf_full recursion_misses untracked_sockets (mus
 	"recursion_misses_benign; tw_unseen_births, of them recovered (measured, owned: not untracked);" \
 	"cw_unseen_entries; late_events (handled after later-stamped ones)"
 cat "$work/lost"
+echo "in one churn of $FULL_SECS s: $fc connections ($f/s, $fe errors), tracer ${fcpu}% of a core, peak RSS ${frss} kB:"
+echo "$full_lost"
 echo "== the same in the bpf_stats rounds, against the hits made while a thread of PID 1 was current," \
 	"where this kernel runs no BPF program: untracked_sockets tw_unseen_births tw_unseen_recovered" \
 	"cw_unseen_entries;" \
@@ -563,8 +576,8 @@ rst_worst=$(awk '$1 ~ /^timer_(start|cancel)_btf$/ && $3 > w { w = $3; n = $1 } 
 loop_worst=$(awk '$1 ~ /^timer_(start|cancel)_btf$/ && $2 > w { w = $2; n = $1 }
 	END { if (n != "") printf "%s %.1f\n", n, w }' "$work/loop.medians")
 loop_empty=$(awk '$1 ~ /^empty_timer_(start|cancel)$/ { printf "%s%.1f", s, $2; s = "/" }' "$work/loop.medians")
-lost_sum=$(awk '{ r += $1; m += $2 } END { print r + m }' "$work/lost")
-untracked_sum=$(awk '{ u += $3 } END { print u + 0 }' "$work/lost")
+lost_sum=$( (cat "$work/lost"; echo "$full_lost") | awk '{ r += $1; m += $2 } END { print r + m }')
+untracked_sum=$( (cat "$work/lost"; echo "$full_lost") | awk '{ u += $3 } END { print u + 0 }')
 pid1_untracked=$(awk '{ u += $1 } END { print u + 0 }' "$work/pid1")
 pid1_starts=$(awk '{ s += $6 } END { print s + 0 }' "$work/pid1")
 cpu_med=$(median <"$work/cpu")
@@ -588,8 +601,8 @@ target "traced churn >= 0.95 of untraced (median)" "$(median <"$work/ratio")" \
 target "every BPF program <= 150 ns/call" "${worst_prog:-n/a}" "$(verdict "${worst_prog#* }" 150 max)"
 target "non-timewait timer calls <= 60 ns" "churn ${rst_worst#* } (empty $(awk '$1 ~ /^empty_timer_(start|cancel)$/ { printf "%s%s", s, $3; s = "/" }' "$work/rst.empty")), loop ${loop_worst#* } (empty $loop_empty)" \
 	"churn: $(verdict "${rst_worst#* }" 60 max); loop: $(verdict "${loop_worst#* }" 60 max)"
-target "0 lost events, 0 lossy recursion misses" "$lost_sum in $ROUNDS rounds" "$(verdict "$lost_sum" 0 max)"
-target "0 untracked sockets" "$untracked_sum in $ROUNDS rounds" \
+target "0 lost events, 0 lossy recursion misses" "$lost_sum in $ROUNDS rounds and ${FULL_SECS} s" "$(verdict "$lost_sum" 0 max)"
+target "0 untracked sockets" "$untracked_sum in $ROUNDS rounds and ${FULL_SECS} s" \
 	"$(verdict "$untracked_sum" 0 max)$([ "$untracked_sum" -eq 0 ] || echo " (bpf_stats rounds: $pid1_untracked untracked, $pid1_starts timer starts in PID 1's context)")"
 target "tracer userspace <= 5% of one core" "${cpu_med}%" "$(verdict "$cpu_med" 5 max)"
 if [ -n "$mem_real" ]; then

@@ -16,6 +16,11 @@ check_ge "traced ratio is a figure (x1000)" "$(awk -v r="${ratio:-0}" 'BEGIN { p
 # The closed-loop churn never outruns accept(): no client stalled on a dropped SYN.
 check_eq "accept queue overflows" "$(sed -n 's/^accept queue overflows.*: \([0-9]*\)$/\1/p' "$WORK/bench.out")" 0
 check_eq "ring buffer drops in the traced round" "$(sed -n '/== losses/{n;p}' "$WORK/bench.out" | cut -f1)" 0
+# The long traced churn (FULL_SECS, 3 s here) churned, and delivered all.
+full=$(sed -n 's/^in one churn of 3 s: \([0-9]*\) connections.*/\1/p' "$WORK/bench.out")
+check_ge "connections in the long traced churn" "${full:-0}" 1000
+check_eq "ring buffer drops in the long traced churn" \
+	"$(sed -n '/^in one churn of/{n;p}' "$WORK/bench.out" | cut -f1)" 0
 # The tracer's CPU as /proc counts it and as its own report says: both figures.
 own=$(sed -n 's/^== tracer userspace: cpu % of one core (median \([0-9.]*\); by its own reports \([0-9.]*\)).*/\1 \2/p' "$WORK/bench.out")
 check_ge "tracer CPU by /proc and by its own report (x100, the smaller)" \

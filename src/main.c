@@ -48,6 +48,7 @@ struct run {
 	struct http *http;
 	char textfile[4096];
 	uint64_t next_reconcile;
+	bool last_report; /* the report being built is the run's last */
 };
 
 /* User and system CPU time of this process, all threads, in seconds. */
@@ -176,7 +177,8 @@ static int build_report(struct run *r, struct report *rep, struct open_sock **ol
 	loader__counters(r->loader, &c);
 	tracker__adopt_cw(r->tracker, now, NULL);
 	/* A lost event may have been a timewait birth, its close with it. */
-	tracker__adopt_tw(r->tracker, now, c.ringbuf_full + c.recursion_misses, NULL);
+	tracker__adopt_tw(r->tracker, now, c.ringbuf_full + c.recursion_misses, r->last_report,
+			  NULL);
 	tracker__snapshot(r->tracker, now, *oldest, top, &n_cw, &n_tw);
 	rep->tw_dests = tracker__tw_destinations(r->tracker, &rep->n_dests);
 	if (r->delivery) {
@@ -313,6 +315,7 @@ static int trace(struct run *r)
 		if (deadline && now >= deadline)
 			break;
 		if (next_report && now >= next_report) {
+			r->last_report = r->cfg.count && reports + 1 >= r->cfg.count;
 			if (print_report(r))
 				return 0; /* stdout closed: nobody to report to */
 			reports++;
@@ -325,6 +328,7 @@ static int trace(struct run *r)
 	}
 	/* The last events too: none will come after them that matters now. */
 	loader__drain_all(r->loader);
+	r->last_report = true;
 	/* A closed stdout (EPIPE) is a quiet end, not an error. */
 	print_report(r);
 	return 0;

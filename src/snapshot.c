@@ -606,11 +606,17 @@ static int on_tw_listed(const struct sd_sock *s, void *arg)
  * A timewait birth the tracker missed leaves its close waiting (or orphaned),
  * unless events were lost, which can take the close with it: only then are
  * the host's timewait sockets listed, and only those with the ports of such
- * a close looked at, or, after a loss, all (those born up to 1 s before the
- * loss was seen wait for the next listing).
+ * a close looked at, or, after a loss, all. A birth a loss took was stamped
+ * before the loss was seen, and is adopted once 1 s old: so the listing
+ * after a loss waits until the latest one was seen 1 s before, and covers
+ * them all at once (at a million timewait sockets a listing takes about a
+ * second, and the next one waits 100 times as long). Losses that go on are
+ * covered up to 1 s before each listing, one at least every 10 s.
  */
-void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, sd_lister list)
+void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, bool last,
+		       sd_lister list)
 {
+	const uint64_t min_age = ADOPT_MIN_AGE_MS * 1000000ULL;
 	struct tw_listing l = { .t = t, .now_ns = now_ns };
 	const struct tw_rec *r;
 	size_t pos = 0;
@@ -620,22 +626,28 @@ void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, sd_lis
 	tracker__flush(t);
 	if (lost > t->lost_listed) {
 		t->lost_listed = lost;
+		t->lost_last_ns = now_ns;
 		if (!t->lost_ns)
 			t->lost_ns = now_ns;
 	}
 	if (now_ns < t->next_adopt_tw_ns)
+		return;
+	/* Closes overdue wait for it too: one listing for both, soon. */
+	if (t->lost_ns && !last && now_ns < t->lost_last_ns + min_age &&
+	    now_ns < t->lost_ns + ADOPT_EVERY_NS)
 		return;
 	t0 = tracker__now_ns();
 	l.overdue = table__new(1);
 	l.known = table__new(1);
 	if (!l.overdue || !l.known)
 		goto out;
-	closers_overdue(t, now_ns, ADOPT_MIN_AGE_MS * 1000000ULL, l.overdue);
+	closers_overdue(t, now_ns, min_age, l.overdue);
 	l.any = t->lost_ns;
 	if (!l.any && !table__len(l.overdue))
 		goto out;
-	if (l.any && now_ns >= t->lost_ns + ADOPT_MIN_AGE_MS * 1000000ULL)
-		t->lost_ns = 0;
+	/* Births since 1 s before now are left to the next listing. */
+	if (l.any)
+		t->lost_ns = now_ns >= t->lost_last_ns + min_age ? 0 : t->lost_last_ns;
 	while ((r = table__next(t->tw, &pos, NULL)))
 		if (l.any || table__find(l.overdue, orphan_key(r->family, r->lport, r->rport)))
 			table__get(l.known, tw_diag_key(r->hash, r->lport, r->rport), &created);

@@ -184,9 +184,13 @@ void tracker__adopt_cw(struct tracker *t, uint64_t now_ns, sd_lister list);
  * of its family and ports, and it is their owner), or events lost since the
  * last listing (lost: the count of those so far; then any it does not know,
  * their owner unknown unless such a close names it). As often as
- * tracker__adopt_cw() at most, on its own schedule.
+ * tracker__adopt_cw() at most, on its own schedule. After a loss, one
+ * listing once the latest loss was seen 1 s before (every birth it can have
+ * taken is old enough then to be told from one still on its way), or 10 s
+ * after the first while losses go on; last: the final report's, at once.
  */
-void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, sd_lister list);
+void tracker__adopt_tw(struct tracker *t, uint64_t now_ns, uint64_t lost, bool last,
+		       sd_lister list);
 /* Now, by the clock of the events (CLOCK_MONOTONIC, bpf_ktime_get_ns()). */
 uint64_t tracker__now_ns(void);
 /* When tracing began: older timewait sockets are not misses when they end. */

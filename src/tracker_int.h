@@ -148,8 +148,11 @@ struct tracker {
 	struct addr_pool *laddrs; /* timewait sockets' local addresses */
 	uint64_t next_adopt_ns; /* the next listing of unknown CLOSE_WAIT sockets */
 	uint64_t next_adopt_tw_ns; /* the next listing of unknown timewait sockets */
-	/* Events lost as of the last listing of them; when more were first seen, 0 if none. */
-	uint64_t lost_listed, lost_ns;
+	/*
+	 * Events lost as of the last look at the count; when a loss no listing
+	 * covers yet was first seen (0: none), and when the latest was.
+	 */
+	uint64_t lost_listed, lost_ns, lost_last_ns;
 	/* The destinations holding the most client ports, at the last snapshot. */
 	struct tw_dest *dests;
 	size_t n_dests, n_dests_cap;

@@ -640,7 +640,7 @@ TEST(tracker_tw_adopted)
 	fx_listings = 0;
 	/* Its birth never comes; its timer's entry, to the jiffy, before its close. */
 	closer_ev(&f, 0x1000, 1 * S + 3 * MS, fx_eph(&f, 1), 9);
-	tracker__adopt_tw(f.t, 1 * S + 500 * MS, 0, fx_lister);
+	tracker__adopt_tw(f.t, 1 * S + 500 * MS, 0, false, fx_lister);
 	ASSERT_EQ(fx_listings, 0, "no listing while no birth is overdue");
 	closer_ev(&f, 0x2000, 1 * S, fx_eph(&f, 2), 9);
 	birth_of(&f, 0xa00, 0x2000, 1 * S + MS, fx_eph(&f, 2));
@@ -659,11 +659,11 @@ TEST(tracker_tw_adopted)
 	fx_listed[6] = tw_listed(fx_eph(&f, 6), 27, 1 * S + MS, 20 * S);
 	fx_listed[6].raddr[3] = 3;
 	fx_n_listed = 7;
-	tracker__adopt_tw(f.t, 20 * S, 0, fx_lister);
+	tracker__adopt_tw(f.t, 20 * S, 0, false, fx_lister);
 	ASSERT_EQ(fx_listings, 1, "listed");
 	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 2, "the missed ones adopted, not the known");
 	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 2, "their closes taken, the others wait");
-	tracker__adopt_tw(f.t, 25 * S, 0, fx_lister);
+	tracker__adopt_tw(f.t, 25 * S, 0, false, fx_lister);
 	ASSERT_EQ(fx_listings, 1, "not again within 10 s");
 	/* The same sockets, 11 s later: the re-armed one's timer is old enough now. */
 	fx_listed[0] = tw_listed(fx_eph(&f, 1), 21, 1 * S + 2 * MS, 31 * S);
@@ -672,7 +672,7 @@ TEST(tracker_tw_adopted)
 	fx_listed[3] = tw_listed(fx_eph(&f, 4), 24, 19 * S + 200 * MS, 31 * S);
 	fx_listed[4] = tw_listed(fx_eph(&f, 5), 25, 5 * S, 31 * S);
 	fx_n_listed = 5;
-	tracker__adopt_tw(f.t, 31 * S, 0, fx_lister);
+	tracker__adopt_tw(f.t, 31 * S, 0, false, fx_lister);
 	ASSERT_EQ(fx_listings, 2, "again after");
 	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 3, "the re-armed one, the other not");
 	tracker__snapshot(f.t, 31 * S, oldest, 6, &ncw, &ntw);
@@ -704,11 +704,22 @@ TEST(tracker_tw_adopted)
 	fx_teardown(&f);
 }
 
+/* Three timewait sockets to port 443 as sock_diag lists them at now_ns: one known, two not. */
+static void list_lost_three(struct fixture *f, uint64_t now_ns)
+{
+	fx_listed[0] = tw_listed(fx_eph(f, 2), 22, 1 * S, now_ns); /* known */
+	fx_listed[1] = tw_listed(fx_eph(f, 7), 27, 2 * S, now_ns);
+	fx_listed[2] = tw_listed(fx_eph(f, 8), 28, 5 * S + 500 * MS, now_ns);
+	fx_n_listed = 3;
+}
+
 /*
  * Events lost may have taken a timewait birth and its close together: the
- * next listing 1 s after the loss was seen adopts any timewait socket the
- * tracker does not know (from after tracing began), without an owner; not
- * with -p, where one cannot be told ours.
+ * listing once the latest loss was seen 1 s before adopts any timewait
+ * socket the tracker does not know (from after tracing began), without an
+ * owner; not with -p, where one cannot be told ours. One listing covers
+ * the loss (at a million timewait sockets a listing takes a second, and the
+ * next waits 100 times as long); losses that go on, one every 10 s.
  */
 TEST(tracker_tw_adopted_after_loss)
 {
@@ -718,23 +729,21 @@ TEST(tracker_tw_adopted_after_loss)
 	fx_setup(&f);
 	fx_listings = 0;
 	born(&f, 0xa02, 1 * S, TCPWT_TIME_WAIT);
-	fx_listed[0] = tw_listed(fx_eph(&f, 2), 22, 1 * S, 6 * S); /* known */
-	fx_listed[1] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 6 * S);
-	fx_listed[2] = tw_listed(fx_eph(&f, 8), 28, 5 * S + 500 * MS, 6 * S); /* too recent */
-	fx_n_listed = 3;
-	tracker__adopt_tw(f.t, 5 * S, 0, fx_lister);
+	list_lost_three(&f, 5 * S);
+	tracker__adopt_tw(f.t, 5 * S, 0, false, fx_lister);
 	ASSERT_EQ(fx_listings, 0, "nothing lost, nobody waits: no listing");
-	tracker__adopt_tw(f.t, 6 * S, 3, fx_lister);
-	ASSERT_EQ(fx_listings, 1, "events lost: listed");
-	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 1, "the unknown one, old enough");
-	fx_listed[0] = tw_listed(fx_eph(&f, 2), 22, 1 * S, 17 * S);
-	fx_listed[1] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 17 * S);
-	fx_listed[2] = tw_listed(fx_eph(&f, 8), 28, 5 * S + 500 * MS, 17 * S);
-	tracker__adopt_tw(f.t, 17 * S, 3, fx_lister);
-	ASSERT_EQ(fx_listings, 2, "listed again: the loss was seen under 1 s before the last");
-	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 2, "the recent one too, now");
-	tracker__adopt_tw(f.t, 28 * S, 3, fx_lister);
-	ASSERT_EQ(fx_listings, 2, "no more loss: no listing");
+	tracker__adopt_tw(f.t, 6 * S, 3, false, fx_lister);
+	ASSERT_EQ(fx_listings, 0, "events lost, just seen: a birth they took may be too recent");
+	tracker__adopt_tw(f.t, 6 * S + 900 * MS, 3, false, fx_lister);
+	ASSERT_EQ(fx_listings, 0, "not yet 1 s since the loss was seen");
+	list_lost_three(&f, 7 * S);
+	tracker__adopt_tw(f.t, 7 * S, 3, false, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "1 s after: listed");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 2, "both unknown ones, the later birth too");
+	list_lost_three(&f, 17 * S);
+	tracker__adopt_tw(f.t, 17 * S, 3, false, fx_lister);
+	tracker__adopt_tw(f.t, 28 * S, 3, false, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "the loss covered, no more: no listing");
 	g = tw_group(&f, 0, 443);
 	ASSERT_TRUE(g == NULL || g->hist.count == 0, "nothing measured yet");
 	cookie_end(&f, TCPWT_EV_TW_EXPIRE, 0xb07, 2 * S, 62 * S, fx_eph(&f, 7), TCPWT_TIME_WAIT,
@@ -749,12 +758,43 @@ TEST(tracker_tw_adopted_after_loss)
 	}
 	fx_teardown(&f);
 
+	/* Losses seen every half second from 30 s on: listed 10 s after the first. */
+	fx_setup(&f);
+	fx_listings = 0;
+	for (uint64_t ns = 30 * S, lost = 1; ns < 40 * S; ns += 500 * MS, lost++) {
+		tracker__adopt_tw(f.t, ns, lost, false, fx_lister);
+		ASSERT_EQ(fx_listings, 0, "losses going on, under 10 s: no listing yet");
+	}
+	fx_listed[0] = tw_listed(fx_eph(&f, 7), 27, 29 * S + 500 * MS, 40 * S);
+	fx_listed[1] = tw_listed(fx_eph(&f, 8), 28, 39 * S + 500 * MS, 40 * S);
+	fx_n_listed = 2;
+	tracker__adopt_tw(f.t, 40 * S, 21, false, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "10 s after the first: listed though they go on");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 1, "the one old enough");
+	fx_listed[0] = tw_listed(fx_eph(&f, 7), 27, 29 * S + 500 * MS, 50 * S);
+	fx_listed[1] = tw_listed(fx_eph(&f, 8), 28, 39 * S + 500 * MS, 50 * S);
+	tracker__adopt_tw(f.t, 45 * S, 21, false, fx_lister);
+	ASSERT_EQ(fx_listings, 1, "not again within 10 s");
+	tracker__adopt_tw(f.t, 50 * S, 21, false, fx_lister);
+	ASSERT_EQ(fx_listings, 2, "again: the losses of its last second were not covered");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 2, "the later one too");
+	tracker__adopt_tw(f.t, 61 * S, 21, false, fx_lister);
+	ASSERT_EQ(fx_listings, 2, "covered: no more");
+	/* The last report lists at once. */
+	fx_listed[0] = tw_listed(fx_eph(&f, 9), 29, 61 * S, 62 * S + 500 * MS);
+	fx_n_listed = 1;
+	tracker__adopt_tw(f.t, 62 * S + 500 * MS, 22, true, fx_lister);
+	ASSERT_EQ(fx_listings, 3, "a loss just seen, the run's last report: listed");
+	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 3, "what is old enough");
+	fx_teardown(&f);
+
 	fx_setup(&f);
 	f.cfg.npids = 1;
 	f.cfg.pids[0] = 9;
-	fx_listed[0] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 6 * S);
+	fx_listed[0] = tw_listed(fx_eph(&f, 7), 27, 2 * S, 7 * S);
 	fx_n_listed = 1;
-	tracker__adopt_tw(f.t, 6 * S, 3, fx_lister);
+	tracker__adopt_tw(f.t, 6 * S, 3, false, fx_lister);
+	tracker__adopt_tw(f.t, 7 * S, 3, false, fx_lister);
 	ASSERT_EQ(tracker__stats(f.t)->tw_adopted, 0, "with -p, an ownerless one is not ours");
 	fx_teardown(&f);
 }

@@ -14,6 +14,7 @@ for h in events cli; do
 		-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$top/tests/fuzz/crashes/$h-" "$work" \
 		>"$work.log" 2>&1; then
 		echo "fuzz_$h: ok, $(grep -o 'stat::number_of_executed_units: [0-9]*' "$work.log" | grep -o '[0-9]*$' || echo '?') runs in ${secs} s"
+		rm -f "$work.log" # kept only when it failed
 	else
 		echo "fuzz_$h: FAILED; see $work.log and tests/fuzz/crashes/"
 		tail -30 "$work.log"

@@ -648,6 +648,39 @@ static void on_tw_born(struct tracker *t, const struct tcpwt_event *e)
 	tw_rec_set_tuple(t, r, &tp);
 }
 
+/*
+ * Does a timer event of this family and ports name the socket of record r,
+ * found at its address? A freed timewait socket's address is the next
+ * one's, and the next one's events can come first: the kill of the one
+ * before stays parked on its CPU until that CPU's next timewait timer event
+ * or a report reads it. The events of one whose birth was never seen must
+ * not end or move the record of the one before. Ends and re-arms tell their
+ * family and ports; one that does not (a namespace's deletion, a missed
+ * end) goes by the address.
+ */
+static bool tw_rec_named(const struct tw_rec *r, uint8_t family, uint16_t lport, uint16_t rport)
+{
+	if (!family || (!lport && !rport))
+		return true;
+	return r->family == family && r->lport == lport && r->rport == rport;
+}
+
+/* The record the end s is about, at its address or by its cookie; NULL if none. */
+static struct tw_rec *tw_rec_of(struct tracker *t, const struct tcpwt_tw_slot *s,
+				struct table **in, uint64_t *key)
+{
+	struct tw_rec *r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, in, key);
+
+	if (!r || *in != t->tw ||
+	    tw_rec_named(r, s->family, s->portpair >> 16, ntohs((uint16_t)s->portpair)))
+		return r;
+	if (!s->cookie)
+		return NULL;
+	*in = t->tw_seeded;
+	*key = s->cookie;
+	return table__find(t->tw_seeded, s->cookie);
+}
+
 uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
 {
 	if (entry_ns > ts_ns)
@@ -658,6 +691,9 @@ uint64_t tw_entry(uint64_t entry_ns, uint64_t born_ns, uint64_t ts_ns)
 static void on_tw_rearm(struct tracker *t, const struct tcpwt_event *e)
 {
 	struct tw_rec *r = table__find(t->tw, e->id);
+
+	if (r && !tw_rec_named(r, e->family, e->lport, e->rport))
+		r = NULL;
 
 	/*
 	 * Into TIME_WAIT at entry_ns, when its timer was last armed: earlier
@@ -707,7 +743,7 @@ static bool tw_end(struct tracker *t, const struct tcpwt_tw_slot *s, enum tw_end
 	struct tw_rec *r;
 	uint64_t start, key;
 
-	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
+	r = tw_rec_of(t, s, &in, &key);
 	if (!r)
 		return false;
 	/* A late report about an earlier socket at this address: it came. */
@@ -816,7 +852,7 @@ void tracker__on_parked_cancel(struct tracker *t, const struct tcpwt_tw_slot *s,
 	tracker__flush(t);
 	if (!s->tw || now_ns < s->ts_ns + PARKED_CANCEL_NS)
 		return;
-	r = find_rec(t->tw, t->tw_seeded, s->tw, s->cookie, &in, &key);
+	r = tw_rec_of(t, s, &in, &key);
 	if (!r) {
 		/* Read at every report until its KILL event comes: counted once. */
 		unknown_tw_end(t, s, s->taken_over ? TW_END_TAKEN_OVER : TW_END_KILLED);

@@ -318,19 +318,23 @@ TEST(tracker_tw_unseen_births)
 	ASSERT_EQ(unseen(&f), 2, "parked cancel of an unknown socket, once");
 	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xc00, 8 * S, fx_eph(&f, 3), 443);
 	ASSERT_EQ(unseen(&f), 2, "its KILL event is not counted again");
-	/* A known socket killed from its slot, then its KILL, then the slot again. */
+	/*
+	 * A known socket killed from its slot, then its KILL, then the slot
+	 * again (born() gives 0xd00 and 0xe00 the ephemeral port 0).
+	 */
 	born(&f, 0xd00, 10 * S, TCPWT_TIME_WAIT);
 	slot.tw = 0xd00;
 	slot.ts_ns = 20 * S;
+	slot.portpair = (uint32_t)fx_eph(&f, 0) << 16 | htons(443);
 	tracker__on_parked_cancel(f.t, &slot, 21 * S);
-	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xd00, 20 * S, fx_eph(&f, 4), 443);
+	tw_end_ev(&f, TCPWT_EV_TW_KILL, 0xd00, 20 * S, fx_eph(&f, 0), 443);
 	tracker__on_parked_cancel(f.t, &slot, 22 * S);
 	ASSERT_EQ(unseen(&f), 2, "a kill read from the slot is not an unseen birth");
 	/* A new socket at that address: its end is news again. */
 	born(&f, 0xd00, 30 * S, TCPWT_TIME_WAIT);
-	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 90 * S, fx_eph(&f, 4), 443);
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 90 * S, fx_eph(&f, 0), 443);
 	ASSERT_EQ(unseen(&f), 2, "known again");
-	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 91 * S, fx_eph(&f, 4), 443);
+	tw_end_ev(&f, TCPWT_EV_TW_EXPIRE, 0xd00, 91 * S, fx_eph(&f, 0), 443);
 	ASSERT_EQ(unseen(&f), 3, "after its end, the address is unknown again");
 	/* Forgotten addresses are purged once no end can come any more. */
 	born(&f, 0xe00, 100 * S, TCPWT_TIME_WAIT);
@@ -607,6 +611,100 @@ TEST(tracker_tw_unseen_recovered)
 		    TCPWT_TIME_WAIT);
 	ASSERT_EQ(recovered(&f), 2, "a pending closer's");
 	ASSERT_EQ(tracker__stats(f.t)->closers_pending, 0, "taken");
+	fx_teardown(&f);
+}
+
+/*
+ * A timewait socket killed 1 ms after its birth, its kill parked on its CPU;
+ * the next one at its address, of other ports, born unseen (its birth
+ * reached no program) and killed: that end is its own, not the first one's.
+ * Each is measured once, from its own birth, and charged to its own close.
+ */
+TEST(tracker_tw_address_reused_unseen)
+{
+	struct tcpwt_tw_slot slot = { .tw = 0xa00, .ts_ns = 1 * S + 2 * MS,
+				      .substate = TCPWT_TIME_WAIT, .family = AF_INET };
+	struct fixture f;
+	struct group *g;
+
+	fx_setup(&f);
+	slot.portpair = (uint32_t)fx_eph(&f, 1) << 16 | htons(443);
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	birth_of(&f, 0xa00, 0x1000, 1 * S + 1 * MS, fx_eph(&f, 1));
+	closer_ev(&f, 0x2000, 2 * S, fx_eph(&f, 2), 7);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xa00, 2 * S + 1 * MS, 4 * S, fx_eph(&f, 2),
+		    TCPWT_TIME_WAIT);
+	ASSERT_EQ(unseen(&f), 1, "the second: an unseen birth");
+	ASSERT_EQ(recovered(&f), 1, "recovered");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the first still tracked");
+	g = tw_group(&f, 7, 443);
+	ASSERT_TRUE(g != NULL && g->killed == 1 && g->hist.max_ns == 1999 * MS,
+		    "the second: its owner's, from its own entry");
+	g = tw_group(&f, 9, 443);
+	ASSERT_TRUE(g == NULL || g->hist.count == 0, "the first: not ended by it");
+	/* The first one's kill, read from its slot, then its own KILL event. */
+	tracker__on_parked_cancel(f.t, &slot, 5 * S);
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xa00, 1 * S + 1 * MS, 1 * S + 2 * MS, fx_eph(&f, 1),
+		    TCPWT_TIME_WAIT);
+	g = tw_group(&f, 9, 443);
+	ASSERT_TRUE(g != NULL && g->killed == 1 && g->hist.count == 1 &&
+		    g->hist.max_ns == 1 * MS, "the first: 1 ms, once");
+	ASSERT_EQ(unseen(&f), 1, "no other unseen birth");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "none left");
+	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 0, "no end missed");
+	fx_teardown(&f);
+
+	/*
+	 * The other way round: the first born unseen, its kill parked; the
+	 * next one at its address born under our eyes. The slot, read at a
+	 * report, names the first: an unseen birth, its own owner's.
+	 */
+	fx_setup(&f);
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	closer_ev(&f, 0x2000, 2 * S, fx_eph(&f, 2), 7);
+	birth_of(&f, 0xa00, 0x2000, 3 * S, fx_eph(&f, 2));
+	slot.ts_ns = 2 * S;
+	slot.entry_ns = 1 * S + 1 * MS;
+	tracker__on_parked_cancel(f.t, &slot, 4 * S);
+	ASSERT_EQ(unseen(&f), 1, "the first: an unseen birth");
+	ASSERT_EQ(recovered(&f), 1, "recovered");
+	g = tw_group(&f, 9, 443);
+	ASSERT_TRUE(g != NULL && g->killed == 1 && g->hist.max_ns == 1 * S - 1 * MS,
+		    "the first: its owner's, from its entry");
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xa00, 1 * S + 1 * MS, 2 * S, fx_eph(&f, 1),
+		    TCPWT_TIME_WAIT);
+	tracker__on_parked_cancel(f.t, &slot, 5 * S);
+	ASSERT_EQ(unseen(&f), 1, "its KILL event and the slot again: once");
+	ASSERT_TRUE(g != NULL && g->hist.count == 1, "measured once");
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "the second lives on");
+	fx_teardown(&f);
+
+	/*
+	 * The first born in FIN_WAIT2; the second, unseen, moved into
+	 * TIME_WAIT by the peer's FIN (a re-arm): not the first one's move.
+	 */
+	fx_setup(&f);
+	closer_ev(&f, 0x1000, 1 * S, fx_eph(&f, 1), 9);
+	{
+		struct tcpwt_event e = fx_ev(TCPWT_EV_TW_BORN, 0xa00, 1 * S + 1 * MS,
+					     fx_eph(&f, 1), 443);
+		struct open_sock oldest[2];
+		size_t ncw, ntw;
+
+		e.sk = 0x1000;
+		e.state = TCPWT_FIN_WAIT2;
+		fx_feed(&f, &e);
+		closer_ev(&f, 0x2000, 2 * S, fx_eph(&f, 2), 7);
+		unknown_end(&f, TCPWT_EV_TW_REARM, 0xa00, 2 * S + 1 * MS, 3 * S, fx_eph(&f, 2),
+			    TCPWT_TIME_WAIT);
+		tracker__snapshot(f.t, 3 * S + 500 * MS, oldest, 1, &ncw, &ntw);
+		ASSERT_EQ(ntw, 0, "the first still FIN_WAIT2");
+	}
+	unknown_end(&f, TCPWT_EV_TW_KILL, 0xa00, 3 * S, 4 * S, fx_eph(&f, 2), TCPWT_TIME_WAIT);
+	ASSERT_EQ(recovered(&f), 1, "the second recovered");
+	g = tw_group(&f, 7, 443);
+	ASSERT_TRUE(g != NULL && g->hist.max_ns == 1999 * MS,
+		    "the second: from the entry its re-arm told");
 	fx_teardown(&f);
 }
 
@@ -1019,6 +1117,34 @@ TEST(tracker_tw_netns_gone)
 	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "a socket listed after, ended");
 	ASSERT_EQ(tw_killed(&f), 6, "killed");
 out:
+	fx_teardown(&f);
+}
+
+/*
+ * A timewait socket listed at start-up ends at the address of one born since
+ * (its address freed and taken before its kill was reported): its cookie
+ * and ports name it, the other one lives on.
+ */
+TEST(tracker_tw_seeded_end_at_tracked_address)
+{
+	struct sd_sock seed = listed_tw();
+	struct tcpwt_event e;
+	struct fixture f;
+
+	fx_setup(&f);
+	tracker__seed(f.t, &seed, 20 * S, 20 * S);
+	born(&f, 0x900, 21 * S, TCPWT_TIME_WAIT);
+	e = fx_ev(TCPWT_EV_TW_KILL, 0x900, 22 * S, 40000, 443);
+	e.state = TCPWT_TIME_WAIT;
+	e.cookie = 77;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 1, "one left");
+	ASSERT_EQ(tracker__stats(f.t)->tw_unseen_births, 0, "not an unseen birth");
+	e = fx_ev(TCPWT_EV_TW_EXPIRE, 0x900, 81 * S, fx_eph(&f, 0), 443);
+	e.state = TCPWT_TIME_WAIT;
+	fx_feed(&f, &e);
+	ASSERT_EQ(tracker__stats(f.t)->tracked_sockets, 0, "the one born since: its own end");
+	ASSERT_EQ(tracker__stats(f.t)->missed_ends, 0, "no end missed");
 	fx_teardown(&f);
 }
 

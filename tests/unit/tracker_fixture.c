@@ -129,7 +129,7 @@ void fx_born(struct fixture *f, uint64_t id, uint64_t ts, uint16_t lport, uint16
 
 void fx_tw(struct fixture *f, uint8_t type, uint64_t id, uint64_t ts, uint8_t state)
 {
-	/* The timer events carry no tuple, as the kernel sends them. */
+	/* No tuple: the tracker goes by the address alone (the kernel's carry ports). */
 	struct tcpwt_event e = { .type = type, .id = id, .ts_ns = ts, .state = state };
 
 	fx_feed(f, &e);

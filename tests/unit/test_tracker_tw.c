@@ -1053,15 +1053,23 @@ static struct sd_sock listed_tw(void)
 	return s;
 }
 
+/* A fixture with listed_tw() seeded at 20 s, and 0x900 born in TIME_WAIT at 21 s. */
+static void setup_seeded(struct fixture *f)
+{
+	struct sd_sock seed = listed_tw();
+
+	fx_setup(f);
+	tracker__seed(f->t, &seed, 20 * S, 20 * S);
+	born(f, 0x900, 21 * S, TCPWT_TIME_WAIT);
+}
+
 TEST(tracker_tw_netns_gone)
 {
 	struct sd_sock seed = listed_tw();
 	struct tcpwt_event e;
 	struct fixture f;
 
-	fx_setup(&f);
-	tracker__seed(f.t, &seed, 20 * S, 20 * S);
-	born(&f, 0x900, 21 * S, TCPWT_TIME_WAIT);
+	setup_seeded(&f);
 	born(&f, 0x901, 22 * S, TCPWT_FIN_WAIT2);
 	/* Another namespace's, same ports. */
 	e = fx_ev(TCPWT_EV_TW_BORN, 0x902, 22 * S, fx_eph(&f, 1), 443);
@@ -1127,13 +1135,10 @@ out:
  */
 TEST(tracker_tw_seeded_end_at_tracked_address)
 {
-	struct sd_sock seed = listed_tw();
 	struct tcpwt_event e;
 	struct fixture f;
 
-	fx_setup(&f);
-	tracker__seed(f.t, &seed, 20 * S, 20 * S);
-	born(&f, 0x900, 21 * S, TCPWT_TIME_WAIT);
+	setup_seeded(&f);
 	e = fx_ev(TCPWT_EV_TW_KILL, 0x900, 22 * S, 40000, 443);
 	e.state = TCPWT_TIME_WAIT;
 	e.cookie = 77;
